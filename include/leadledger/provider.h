@@ -1,0 +1,291 @@
+/*
+ * leadledger provider interface, ABI 1.
+ *
+ * This is the only header a provider includes.  A provider is a shared
+ * object named <name>.so in the provider directory that exports exactly one
+ * symbol, LL_PROVIDER_SYMBOL, a const struct ll_provider.  It never links
+ * against the host or libpq: everything it needs from the host comes through
+ * the struct ll_host_api table handed to init().
+ *
+ * Versioning (sudo, Varnish):
+ *   - abi_version = major << 16 | minor, and it comes first in every struct
+ *     that crosses the boundary, followed by struct_size.
+ *   - The host refuses a provider whose major differs from its own or whose
+ *     minor is newer than its own, or whose struct_size is shorter than the
+ *     1.0 descriptor.
+ *   - Minor versions only append fields to the end of structs and values to
+ *     the end of enums.  Nothing is renumbered or reordered without a major
+ *     bump.  A provider reads api->struct_size before touching a service added
+ *     after 1.0; the host reads desc->struct_size before touching a callback
+ *     added after 1.0.
+ *
+ * Ownership and threading:
+ *   - The host never calls two functions on the same state concurrently;
+ *     different integrations may run in parallel in different threads, so a
+ *     provider keeps no mutable globals.
+ *   - Strings passed in are borrowed for the duration of the call.
+ *   - err is a host-owned buffer of LL_ERR_MAX bytes; a provider writes a
+ *     human-readable reason there on failure and never a secret.
+ *   - A provider is never unloaded once init() has been called on it.
+ *
+ * How the three CRMs fit ABI 1.0 without a major bump:
+ *   - Housecall Pro: page numbers.  The cursor is the decimal page number;
+ *     incremental runs sort by updated_at descending and finish (done = 1)
+ *     once a page lies wholly below the watermark; full sweeps sort by
+ *     created_at ascending so updates during the sweep do not shift pages.
+ *     API key through credential_get("api_key").
+ *   - Jobber: GraphQL over POST (ll_http_request.method/body).  The cursor is
+ *     pageInfo.endCursor.  clients and quotes filter on updatedAt.after =
+ *     the watermark; jobs sort by UPDATED_AT descending like Housecall Pro.
+ *     The access token is minted with credential_get("refresh_token"); the
+ *     rotated refresh token is stored with credential_set() BEFORE the new
+ *     access token is used (the host commits it, encrypted, before
+ *     returning).  On 401 the host calls refresh_auth() once.
+ *   - ServiceTitan: client-credential tokens minted in init()/refresh_auth()
+ *     with credential_get("client_secret") and cached in the provider state
+ *     (900 s lifetime, never stored).  Export endpoints return a continuation
+ *     token: that is the cursor, and the provider returns it as next_cursor
+ *     together with done = 1, which the host keeps as the starting cursor of
+ *     the next incremental run.  Campaign look-ups (campaignId -> name for
+ *     the lead source) are fetched through api->http and cached in state.
+ */
+#ifndef LEADLEDGER_PROVIDER_H
+#define LEADLEDGER_PROVIDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LL_ABI_MAJOR 1
+#define LL_ABI_MINOR 0
+#define LL_ABI_MKVERSION(major, minor) \
+	(((uint32_t)(major) << 16) | (uint32_t)(minor))
+#define LL_ABI_VERSION LL_ABI_MKVERSION(LL_ABI_MAJOR, LL_ABI_MINOR)
+#define LL_ABI_GET_MAJOR(v) ((uint32_t)(v) >> 16)
+#define LL_ABI_GET_MINOR(v) ((uint32_t)(v) & 0xffffU)
+
+#define LL_PROVIDER_SYMBOL "ll_provider"
+#define LL_PROVIDER_EXPORT __attribute__((visibility("default")))
+#define LL_ERR_MAX 256
+#define LL_CURSOR_MAX 512
+
+/* Results.  The host maps them to retries, checkpoints and scheduling. */
+enum ll_status {
+	LL_OK = 0,
+	LL_ERR_TRANSIENT,  /* network or 5xx after the host's retries */
+	LL_ERR_RATE_LIMIT, /* 429 beyond the retry budget; retry_after_s set */
+	LL_ERR_AUTH,       /* 401/403: credentials need attention */
+	LL_ERR_DATA,       /* malformed response or record */
+	LL_ERR_CONFIG,     /* settings invalid */
+	LL_ERR_INTERNAL    /* out of memory, bug */
+};
+
+enum ll_log_level {
+	LL_LOG_ERR = 3,
+	LL_LOG_WARNING = 4,
+	LL_LOG_NOTICE = 5,
+	LL_LOG_INFO = 6,
+	LL_LOG_DEBUG = 7
+};
+
+/* What a stream holds.  Each entity has its own table in the host. */
+enum ll_entity {
+	LL_ENTITY_JOB = 0,
+	LL_ENTITY_CUSTOMER,
+	LL_ENTITY_ESTIMATE,
+	LL_ENTITY_EMPLOYEE
+};
+
+/* Status classes a provider maps its own vocabulary onto. */
+enum ll_status_class {
+	LL_CLASS_OPEN = 0,  /* not finished: unscheduled, scheduled, running */
+	LL_CLASS_COMPLETED, /* counts as revenue */
+	LL_CLASS_CANCELED
+};
+
+/* Canonical record fields.  Append-only. */
+enum ll_field {
+	LL_FIELD_EXTERNAL_ID = 0,    /* string, required */
+	LL_FIELD_STATUS_RAW,         /* string */
+	LL_FIELD_STATUS_CLASS,       /* int, enum ll_status_class */
+	LL_FIELD_AMOUNT_CENTS,       /* int */
+	LL_FIELD_CREATED_AT,         /* time */
+	LL_FIELD_UPDATED_AT,         /* time, required for incremental streams */
+	LL_FIELD_CUSTOMER_ID,        /* string */
+	LL_FIELD_LEAD_SOURCE,        /* string: the record's own lead source */
+	LL_FIELD_CUSTOMER_LEAD_SOURCE, /* string: fallback when the own is blank */
+	LL_FIELD_DELETED_AT,         /* time: set when the CRM deleted it */
+	LL_FIELD_FIRST_NAME,         /* string (employees, customers) */
+	LL_FIELD_LAST_NAME           /* string */
+};
+
+struct ll_host;     /* opaque: one per integration, carries the log prefix */
+struct ll_record;   /* opaque canonical record, owned by the host */
+
+/* Settings schema a provider declares (fluent-bit config_map).  The host
+ * validates the integration's `settings` group against it before init(). */
+enum ll_setting_type { LL_SETTING_STRING, LL_SETTING_INT, LL_SETTING_BOOL };
+
+struct ll_setting_def {
+	const char *key;           /* NULL terminates the array */
+	enum ll_setting_type type;
+	const char *default_value; /* NULL: required */
+	int64_t min, max;          /* LL_SETTING_INT bounds, inclusive */
+	const char *description;
+};
+
+/* Streams a provider syncs, in the order the host runs them. */
+#define LL_STREAM_INCREMENTAL 0x1U /* supports watermark-based runs */
+#define LL_STREAM_SWEEP_DELETES 0x2U /* a full sweep lists every live record:
+				       * those not seen are soft-deleted */
+
+struct ll_stream_def {
+	const char *name; /* NULL terminates; [a-z_]+, stable */
+	enum ll_entity entity;
+	unsigned flags;
+};
+
+struct ll_http_header {
+	const char *name;
+	const char *value; /* may hold a secret: the host never logs values
+			    * of Authorization or of headers marked secret */
+	int secret;
+};
+
+struct ll_http_request {
+	const char *method; /* "GET" or "POST" */
+	const char *url;    /* absolute; https, or http to loopback only */
+	const char *body;   /* POST body or NULL */
+	const struct ll_http_header *headers;
+	size_t n_headers;
+};
+
+struct ll_http_response {
+	long status;
+	long retry_after_s;        /* from Retry-After, 0 when absent */
+	struct json_object *json;  /* parsed body, owned by the response */
+};
+
+/* What the host asks for in one fetch_page() call. */
+enum ll_fetch_mode { LL_FETCH_FULL = 0, LL_FETCH_INCREMENTAL };
+
+struct ll_fetch {
+	const struct ll_stream_def *stream;
+	enum ll_fetch_mode mode;
+	const char *cursor;    /* "" on the first page of a run */
+	int64_t watermark_us;  /* incremental: records updated before this
+				* instant were already stored */
+};
+
+struct ll_page {
+	struct json_object *records; /* array; the page owns one reference */
+	char next_cursor[LL_CURSOR_MAX];
+	int done;                   /* no further page in this run */
+	int64_t total_records;      /* -1 when the CRM does not say */
+	int64_t total_pages;        /* -1 when the CRM does not say */
+};
+
+/* Host services (Redis modules' API table).  Append-only. */
+struct ll_host_api {
+	uint32_t abi_version; /* the host's LL_ABI_VERSION */
+	uint32_t struct_size; /* sizeof(struct ll_host_api) in the host */
+
+	/* Log with the integration's prefix "site/provider". */
+	void (*log)(struct ll_host *h, int level, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+
+	/* Settings declared in the provider's schema, defaults applied.
+	 * Returned strings are borrowed until fini().  Return 0, or -1 when
+	 * the key is not in the schema or has another type. */
+	int (*setting_string)(struct ll_host *h, const char *key,
+			      const char **out);
+	int (*setting_int)(struct ll_host *h, const char *key, int64_t *out);
+	int (*setting_bool)(struct ll_host *h, const char *key, int *out);
+
+	/* Decrypt a credential field into buf.  Returns its length, or -1
+	 * (missing, undecryptable: the integration is then marked as needing
+	 * attention).  The caller wipes buf with wipe() after use. */
+	int (*credential_get)(struct ll_host *h, const char *field, char *buf,
+			      size_t len);
+	/* Encrypt and durably store a new value (rotated token) before
+	 * returning 0; -1 when it could not be stored, and then the provider
+	 * must not use the new token. */
+	int (*credential_set)(struct ll_host *h, const char *field,
+			      const char *value);
+	void (*wipe)(void *buf, size_t len);
+
+	/* One request under the host's policy: timeouts, size cap, retries
+	 * with backoff and jitter on timeouts/408/429/5xx honouring
+	 * Retry-After, redirect and TLS rules.  Returns LL_OK with a parsed
+	 * JSON body for 2xx; LL_ERR_AUTH for 401/403; LL_ERR_RATE_LIMIT with
+	 * rs->retry_after_s when the budget is spent; LL_ERR_TRANSIENT,
+	 * LL_ERR_DATA (other 4xx, bad JSON) otherwise, with err filled.  On
+	 * any result free rs with http_response_release(). */
+	enum ll_status (*http)(struct ll_host *h,
+			       const struct ll_http_request *rq,
+			       struct ll_http_response *rs, char *err);
+	void (*http_response_release)(struct ll_http_response *rs);
+
+	/* RFC 3339 / ISO 8601 ("2024-08-29T10:26:56Z", offsets, fractions)
+	 * to microseconds since the epoch.  0 on success, -1 otherwise. */
+	int (*parse_time)(const char *text, int64_t *epoch_us);
+
+	/* Fill the canonical record.  Strings are copied.  -1 when the field
+	 * does not take that type or memory ran out. */
+	int (*record_set_string)(struct ll_record *r, enum ll_field f,
+				 const char *value);
+	int (*record_set_int)(struct ll_record *r, enum ll_field f,
+			      int64_t value);
+	int (*record_set_time)(struct ll_record *r, enum ll_field f,
+			       int64_t epoch_us);
+};
+
+/* The descriptor.  Version and size first: "they protect the rest". */
+struct ll_provider {
+	uint32_t abi_version; /* LL_ABI_VERSION the provider was built with */
+	uint32_t struct_size; /* sizeof(struct ll_provider) when built */
+	const char *name;     /* equals the file stem and the config name */
+	const char *version;  /* provider release, for logs */
+	const struct ll_setting_def *settings;
+	const struct ll_stream_def *streams;
+
+	/* Create per-integration state.  On failure return non-LL_OK, leave
+	 * *state NULL and write err; fini() is not called. */
+	enum ll_status (*init)(const struct ll_host_api *api, struct ll_host *h,
+			       void **state, char *err);
+	void (*fini)(void *state);
+
+	/* Fetch one page.  On LL_OK page->records is set (possibly empty)
+	 * and the host puts it.  On failure page->records is NULL. */
+	enum ll_status (*fetch_page)(void *state, const struct ll_fetch *rq,
+				     struct ll_page *page, char *err);
+
+	/* Map one raw record (borrowed) of the stream's entity into out. */
+	enum ll_status (*map_record)(void *state, enum ll_entity entity,
+				     struct json_object *raw,
+				     struct ll_record *out, char *err);
+
+	/* The instant a record counts at in reports (Housecall Pro jobs:
+	 * COALESCE(completed_at, scheduled_start, created_at)).  LL_ERR_DATA
+	 * when none is present. */
+	enum ll_status (*resolve_date)(void *state, enum ll_entity entity,
+				       struct json_object *raw,
+				       int64_t *epoch_us, char *err);
+
+	/* Optional (may be NULL): renew credentials after a 401.  The host
+	 * calls it at most once per failed request, then retries once. */
+	enum ll_status (*refresh_auth)(void *state, char *err);
+
+	/* ABI 1.1 and later append callbacks here. */
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LEADLEDGER_PROVIDER_H */
