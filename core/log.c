@@ -1,0 +1,73 @@
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *log_progname = "leadledger";
+static int log_max_level = LL_LOG_INFO;
+static int log_syslog_prefix;
+
+void ll_log_init(const char *progname)
+{
+	log_progname = progname;
+	log_syslog_prefix = !isatty(STDERR_FILENO);
+}
+
+void ll_log_set_level(int max_level)
+{
+	log_max_level = max_level;
+}
+
+int ll_log_level(void)
+{
+	return log_max_level;
+}
+
+static const char *level_name(int level)
+{
+	switch (level) {
+	case LL_LOG_ERR: return "error";
+	case LL_LOG_WARNING: return "warning";
+	case LL_LOG_NOTICE: return "notice";
+	case LL_LOG_INFO: return "info";
+	default: return "debug";
+	}
+}
+
+void ll_vlog(int level, const char *prefix, const char *fmt, va_list ap)
+{
+	char line[2048];
+	size_t off;
+	int n;
+
+	if (level > log_max_level)
+		return;
+	if (log_syslog_prefix)
+		n = snprintf(line, sizeof line, "<%d>%s%s", level,
+			     prefix ? prefix : "", prefix ? ": " : "");
+	else
+		n = snprintf(line, sizeof line, "%s: %s: %s%s", log_progname,
+			     level_name(level), prefix ? prefix : "",
+			     prefix ? ": " : "");
+	off = n < 0 ? 0 : (size_t)n;
+	if (off < sizeof line) {
+		n = vsnprintf(line + off, sizeof line - off, fmt, ap);
+		off += n < 0 ? 0 : (size_t)n;
+	}
+	if (off > sizeof line - 2)
+		off = sizeof line - 2;
+	line[off++] = '\n';
+	/* One write per line: atomic with respect to other threads. */
+	if (write(STDERR_FILENO, line, off) < 0)
+		return;
+}
+
+void ll_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ll_vlog(level, NULL, fmt, ap);
+	va_end(ap);
+}

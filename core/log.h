@@ -1,0 +1,33 @@
+/*
+ * Logging to standard error.
+ *
+ * Lines are written whole with one write so concurrent threads never
+ * interleave.  When standard error is not a terminal (journald, files), each
+ * line starts with a syslog "<N>" level prefix that journald understands;
+ * on a terminal it reads "leadledger: error: ...".
+ *
+ * Messages must never contain secrets: callers pass identifiers (site,
+ * provider, field, key id), never credential values.
+ */
+#ifndef LL_LOG_H
+#define LL_LOG_H
+
+#include <stdarg.h>
+
+#include "leadledger/provider.h"
+
+void ll_log_init(const char *progname);
+void ll_log_set_level(int max_level);
+int ll_log_level(void);
+void ll_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* prefix may be NULL; it is printed as "prefix: " before the message. */
+void ll_vlog(int level, const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+#define ll_error(...) ll_log(LL_LOG_ERR, __VA_ARGS__)
+#define ll_warning(...) ll_log(LL_LOG_WARNING, __VA_ARGS__)
+#define ll_notice(...) ll_log(LL_LOG_NOTICE, __VA_ARGS__)
+#define ll_info(...) ll_log(LL_LOG_INFO, __VA_ARGS__)
+#define ll_debug(...) ll_log(LL_LOG_DEBUG, __VA_ARGS__)
+
+#endif

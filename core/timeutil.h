@@ -1,0 +1,28 @@
+/*
+ * Time helpers shared by the host and handed to providers.
+ */
+#ifndef LL_TIMEUTIL_H
+#define LL_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* RFC 3339 / ISO 8601 date-time to microseconds since the epoch.  Accepts
+ * "YYYY-MM-DDTHH:MM:SS", optional fraction, and "Z" or "+HH:MM"; a missing
+ * zone is read as UTC (Housecall Pro's documented format has none).
+ * Returns 0, or -1 for anything else. */
+int ll_parse_time(const char *text, int64_t *epoch_us);
+
+/* "YYYY-MM-DD" to a validated date; 0 or -1. */
+int ll_parse_date(const char *text, int *year, int *month, int *day);
+
+/* Microseconds to "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" (PostgreSQL accepts it). */
+void ll_format_time(int64_t epoch_us, char *out, size_t len);
+
+int64_t ll_now_us(void);
+/* CLOCK_MONOTONIC in milliseconds, for durations and deadlines. */
+int64_t ll_monotonic_ms(void);
+/* Strict decimal integer parsing (no atoi): whole string, in range. */
+int ll_parse_int64(const char *text, int64_t min, int64_t max, int64_t *out);
+
+#endif
