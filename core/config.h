@@ -1,0 +1,106 @@
+/*
+ * The configuration file (libconfig), parsed and validated up front.
+ *
+ * ll_config_load() reads the whole file and records every problem in errs
+ * as "file:line: message"; it returns 0 only when there are none.  Whatever
+ * it returns, cfg must be released with ll_config_release().  Provider
+ * settings are checked later, against the schema each loaded provider
+ * declares (ll_config_check_providers in loader.h).
+ *
+ * Credentials are kept as the vault ciphertexts found in the file; a value
+ * that is not a vault ciphertext is an error (and is never echoed).
+ */
+#ifndef LL_CONFIG_H
+#define LL_CONFIG_H
+
+#include <stdint.h>
+
+#include "errors.h"
+#include "leadledger/provider.h"
+#include "rules.h"
+
+struct ll_setting {
+	char *key;
+	enum ll_setting_type type;
+	char *str;   /* LL_SETTING_STRING */
+	int64_t num; /* LL_SETTING_INT, LL_SETTING_BOOL */
+	int line;
+};
+
+struct ll_credential {
+	char *field;
+	char *ciphertext;
+	int line;
+};
+
+struct ll_integration_conf {
+	char *provider;
+	int line;
+	struct ll_credential *credentials;
+	size_t n_credentials;
+	struct ll_setting *settings;
+	size_t n_settings;
+};
+
+struct ll_site_conf {
+	char *id;
+	char *name;
+	char *plan;
+	char *timezone;
+	int line;
+	struct ll_integration_conf *integrations;
+	size_t n_integrations;
+	struct ll_rules overrides; /* per-site lead-source rules */
+};
+
+/* The host's HTTP policy: timeouts, size cap, retries. */
+struct ll_http_policy {
+	int64_t timeout_s;
+	int64_t connect_timeout_s;
+	int64_t low_speed_bytes;
+	int64_t low_speed_time_s;
+	int64_t max_body_bytes;
+	int64_t max_attempts;
+	int64_t backoff_base_ms;
+	int64_t backoff_cap_ms;
+	int64_t retry_budget_s;
+};
+
+struct ll_config {
+	char *path;
+	char *database;
+	char *keyring;
+	char *provider_dir;
+	char *lead_sources;
+	int64_t sync_interval;
+	int64_t full_sweep_interval;
+	int64_t overlap_s;
+	int log_level;
+	struct ll_http_policy http;
+	struct ll_site_conf *sites;
+	size_t n_sites;
+};
+
+/* The host-owned per-integration settings, valid for every provider. */
+extern const struct ll_setting_def ll_host_settings[];
+
+#define LL_PLAN_FEATURED "elite"
+
+void ll_config_init(struct ll_config *cfg);
+void ll_config_release(struct ll_config *cfg);
+int ll_config_load(const char *path, struct ll_config *cfg,
+		   struct ll_errors *errs);
+
+const struct ll_site_conf *ll_config_site(const struct ll_config *cfg,
+					  const char *id);
+const struct ll_setting *ll_integration_setting(
+	const struct ll_integration_conf *ic, const char *key);
+/* A host setting's value for an integration, falling back to the global. */
+int64_t ll_integration_host_int(const struct ll_config *cfg,
+				const struct ll_integration_conf *ic,
+				const char *key);
+int ll_site_featured(const struct ll_site_conf *s);
+int ll_valid_site_id(const char *id);
+int ll_valid_timezone(const char *tz);
+
+#endif
