@@ -1,0 +1,57 @@
+/*
+ * The host side of the provider interface: the per-integration context
+ * (struct ll_host), the canonical record (struct ll_record) and the
+ * services table handed to providers (ll_host_api).
+ */
+#ifndef LL_HOST_H
+#define LL_HOST_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "leadledger/provider.h"
+#include "vault.h"
+
+#define LL_FIELD_COUNT (LL_FIELD_LAST_NAME + 1)
+
+struct ll_record {
+	char *str[LL_FIELD_COUNT];
+	int64_t num[LL_FIELD_COUNT];
+	unsigned char set[LL_FIELD_COUNT];
+};
+
+void ll_record_init(struct ll_record *r);
+void ll_record_release(struct ll_record *r);
+/* Hand over the contents of src to dst (dst released first). */
+void ll_record_move(struct ll_record *dst, struct ll_record *src);
+
+struct ll_host {
+	char prefix[160]; /* "site/provider", the log prefix */
+	const char *site_id;
+	const char *provider;
+	int64_t integration_id;
+	const struct ll_config *cfg;
+	const struct ll_integration_conf *ic;
+	const struct ll_provider *desc;
+	const struct ll_keyring *keyring;
+	struct ll_db *db;                 /* for credential_set */
+	struct json_object *credentials;  /* owned: field -> ciphertext */
+	struct ll_http_client http;
+	char attention[256]; /* why the integration needs attention, or "" */
+};
+
+extern const struct ll_host_api ll_host_api;
+
+/* Takes ownership of credentials (even on failure). */
+int ll_host_init(struct ll_host *h, const struct ll_config *cfg,
+		 const struct ll_site_conf *site,
+		 const struct ll_integration_conf *ic,
+		 const struct ll_provider *desc, const struct ll_keyring *kr,
+		 struct ll_db *db, int64_t integration_id,
+		 struct json_object *credentials);
+void ll_host_release(struct ll_host *h);
+
+#endif

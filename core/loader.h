@@ -1,0 +1,63 @@
+/*
+ * Loading providers: one <name>.so per CRM from the provider directory.
+ *
+ * Checks, in order (sudo, Varnish, collectd): a valid name; an absolute
+ * directory; the file opened with O_NOFOLLOW and fstat'ed (regular, not
+ * writable by group or others); dlopen of that very descriptor through
+ * /proc/self/fd with RTLD_NOW|RTLD_LOCAL; the LL_PROVIDER_SYMBOL present;
+ * ABI major equal and minor not newer than the host's; struct_size at least
+ * the 1.0 size; name equal to the file stem; required callbacks non-NULL;
+ * no duplicate.  Every refusal names the path and both ABI versions.
+ *
+ * A refused provider is dlclose'd at once.  A loaded provider is never
+ * unloaded: ll_providers_release() frees the bookkeeping only.
+ */
+#ifndef LL_LOADER_H
+#define LL_LOADER_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "errors.h"
+#include "leadledger/provider.h"
+
+/* The size of the ABI 1.0 descriptor: everything up to refresh_auth. */
+#define LL_PROVIDER_V1_0_SIZE \
+	(offsetof(struct ll_provider, refresh_auth) + sizeof(void (*)(void)))
+
+struct ll_loaded_provider {
+	struct ll_provider desc; /* zero-extended copy of the provider's */
+	char *path;
+};
+
+struct ll_providers {
+	struct ll_loaded_provider *v;
+	size_t n;
+};
+
+void ll_providers_init(struct ll_providers *ps);
+void ll_providers_release(struct ll_providers *ps);
+
+/* Load dir/name.so.  0, or -1 with the reason in err. */
+int ll_provider_load(struct ll_providers *ps, const char *dir,
+		     const char *name, char *err, size_t errlen);
+/* Load every provider the configuration names, once each. */
+int ll_providers_load_config(struct ll_providers *ps,
+			     const struct ll_config *cfg,
+			     struct ll_errors *errs);
+/* Load every *.so in dir (for `leadledger providers`); refusals go to errs. */
+int ll_providers_scan(struct ll_providers *ps, const char *dir,
+		      struct ll_errors *errs);
+const struct ll_loaded_provider *ll_providers_find(const struct ll_providers *ps,
+						   const char *name);
+
+/* Check each integration's settings against the host's and its provider's
+ * schema: unknown keys, types, bounds, required keys. */
+int ll_config_check_providers(const struct ll_config *cfg,
+			      const struct ll_providers *ps,
+			      struct ll_errors *errs);
+/* The schema entry for a key (host first), or NULL. */
+const struct ll_setting_def *ll_setting_def_find(const struct ll_provider *p,
+						 const char *key);
+
+#endif
