@@ -1,0 +1,40 @@
+/*
+ * A PostgreSQL connection and parameterized queries.
+ *
+ * Every statement goes through PQexecParams (values travel apart from the
+ * SQL text), except migrations, which are constant multi-statement SQL
+ * compiled into the binary.  A connection belongs to one thread.
+ *
+ * Session limits are set on connect so a stuck process cannot hold locks
+ * for ever: statement_timeout, lock_timeout and
+ * idle_in_transaction_session_timeout.
+ */
+#ifndef LL_DB_H
+#define LL_DB_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+struct ll_db {
+	PGconn *conn;
+};
+
+int ll_db_connect(struct ll_db *db, const char *conninfo, char *err,
+		  size_t errlen);
+void ll_db_release(struct ll_db *db);
+/* Reconnect a broken connection; 0 when the connection is usable. */
+int ll_db_ensure(struct ll_db *db, char *err, size_t errlen);
+
+/* Run one statement.  Returns the result (COMMAND_OK or TUPLES_OK) for the
+ * caller to PQclear, or NULL with err filled. */
+PGresult *ll_db_query(struct ll_db *db, const char *sql, int nparams,
+		      const char *const *params, char *err, size_t errlen);
+/* The same, discarding the result: 0 or -1. */
+int ll_db_exec(struct ll_db *db, const char *sql, int nparams,
+	       const char *const *params, char *err, size_t errlen);
+int ll_db_begin(struct ll_db *db, char *err, size_t errlen);
+int ll_db_commit(struct ll_db *db, char *err, size_t errlen);
+/* Roll back if a transaction is open; never fails visibly. */
+void ll_db_rollback(struct ll_db *db);
+
+#endif

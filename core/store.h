@@ -1,0 +1,55 @@
+/*
+ * Writing synced records: idempotent, de-duplicated upserts into the four
+ * record tables (jobs, customers, estimates, employees).
+ *
+ * An upsert never overwrites a stored row with an older version
+ * (remote_updated_at guard), so replaying a page is harmless.  The caller
+ * owns the transaction.
+ */
+#ifndef LL_STORE_H
+#define LL_STORE_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "db.h"
+#include "host.h"
+#include "rules.h"
+
+struct ll_store_row {
+	struct ll_record rec;
+	struct json_object *raw; /* borrowed from the page */
+	int64_t resolved_us;
+	int has_resolved;
+	const char *lead_source; /* effective raw lead source, borrowed from rec */
+	const char *origin;      /* "own", "customer" or NULL */
+	enum ll_channel channel;
+};
+
+const char *ll_entity_table(enum ll_entity e);
+const char *ll_entity_name(enum ll_entity e);
+
+/* Choose the record's lead source (own, else its customer's) and channel. */
+void ll_store_classify(struct ll_store_row *row, const struct ll_rules *rules);
+
+/* Drop duplicate external ids, keeping the newest updated_at (the later
+ * one on a tie).  Returns the new count; dropped rows are released. */
+size_t ll_store_dedupe(struct ll_store_row *rows, size_t n);
+
+/* Upsert rows.  sweep_id > 0 marks them seen by that full sweep (also rows
+ * whose stored version is newer).  Counts inserted and updated rows. */
+int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+		    int64_t sweep_id, struct ll_store_row *rows, size_t n,
+		    int64_t *inserted, int64_t *updated, char *err, size_t errlen);
+
+/* After a complete full sweep: rows it did not see are marked vanished. */
+int ll_store_mark_vanished(struct ll_db *db, enum ll_entity e,
+			   int64_t integration_id, int64_t sweep_id,
+			   int64_t *count, char *err, size_t errlen);
+
+/* Append a PostgreSQL array literal of the given strings to b. */
+int ll_pg_array_literal(struct ll_buf *b, const char *const *items, size_t n);
+
+#endif
