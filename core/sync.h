@@ -1,0 +1,72 @@
+/*
+ * The sync engine: one pass over every stream of one integration.
+ *
+ * Per stream, a run is either a full sweep (first sync, --full, stream
+ * without incremental support, or full_sweep_interval elapsed) or an
+ * incremental run from the watermark.  Each page's upserts and the stream's
+ * checkpoint (cursor, newest updated_at seen) commit in one transaction
+ * under a per-stream advisory lock, so a crash loses at most the page in
+ * flight and the next run resumes from the last committed page.  When a
+ * run finishes: watermark = max(old, min(run start, newest seen) - overlap),
+ * and a full sweep soft-deletes (vanished_at) what it did not see.
+ * Every run is recorded in sync_runs.
+ */
+#ifndef LL_SYNC_H
+#define LL_SYNC_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "loader.h"
+#include "rules.h"
+#include "vault.h"
+
+enum ll_run_status { LL_RUN_SUCCESS = 0, LL_RUN_PARTIAL, LL_RUN_FAILED, LL_RUN_SKIPPED };
+
+struct ll_sync_progress {
+	/* Called after each committed page. */
+	void (*page)(void *ud, const char *prefix, const char *stream,
+		     int64_t pages, int64_t records, int64_t total_pages,
+		     int64_t total_records);
+	/* Called when a stream's run ends. */
+	void (*done)(void *ud, const char *prefix, const char *stream,
+		     enum ll_run_status st, int64_t pages, int64_t records,
+		     int64_t inserted, int64_t updated, double seconds,
+		     const char *error);
+	void *ud;
+};
+
+struct ll_sync_options {
+	int force_full;
+	const volatile sig_atomic_t *stop;
+	const struct ll_sync_progress *progress; /* may be NULL */
+};
+
+struct ll_sync_context {
+	struct ll_db *db;
+	const struct ll_config *cfg;
+	const struct ll_providers *providers;
+	const struct ll_keyring *keyring;
+	const struct ll_rules *default_rules;
+};
+
+const char *ll_run_status_name(enum ll_run_status st);
+
+/* Sync one integration of a site.  Returns the worst stream status;
+ * err holds the first error. */
+enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
+				       const struct ll_site_conf *site,
+				       const struct ll_integration_conf *ic,
+				       const struct ll_sync_options *opt,
+				       char *err, size_t errlen);
+
+/* The site's rules: overrides first, then the defaults. */
+int ll_site_rules(const struct ll_site_conf *site, const struct ll_rules *defaults,
+		  struct ll_rules *out);
+/* Add the integration's employees (first and full names) to rules. */
+int ll_rules_add_employees_from_db(struct ll_db *db, int64_t integration_id,
+				   struct ll_rules *rules, char *err, size_t errlen);
+
+#endif
