@@ -1,0 +1,44 @@
+/*
+ * What both programs set up: configuration (validated in full, with
+ * providers and lead-source rules), keyring and database connection.
+ * Each step returns an exit code (0, 1 runtime, 78 configuration) after
+ * printing its errors, so main() stays a list of steps.
+ */
+#ifndef LL_APP_H
+#define LL_APP_H
+
+#include "config.h"
+#include "db.h"
+#include "loader.h"
+#include "rules.h"
+#include "vault.h"
+
+#define LL_EXIT_OK 0
+#define LL_EXIT_RUNTIME 1
+#define LL_EXIT_USAGE 2
+#define LL_EXIT_CONFIG 78
+
+#ifndef LL_DEFAULT_CONFIG
+#define LL_DEFAULT_CONFIG "/usr/local/etc/leadledger/leadledger.conf"
+#endif
+
+struct ll_app {
+	struct ll_config cfg;
+	struct ll_providers providers;
+	struct ll_rules rules;
+	struct ll_keyring *keyring;
+	struct ll_db db;
+	int verbose; /* -v: debug logging whatever the file says */
+};
+
+void ll_app_init(struct ll_app *app);
+void ll_app_release(struct ll_app *app);
+
+/* Parse, load the rules file and the providers, check provider settings. */
+int ll_app_load_config(struct ll_app *app, const char *path);
+int ll_app_load_keyring(struct ll_app *app);
+int ll_app_connect(struct ll_app *app);
+/* Refuse pending, unknown or dirty migrations (daemon start). */
+int ll_app_check_schema(struct ll_app *app);
+
+#endif

@@ -1,0 +1,439 @@
+/* leadledger: the operator's tool. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "http.h"
+#include "log.h"
+#include "migrate.h"
+#include "recategorize.h"
+#include "registry.h"
+#include "report.h"
+#include "sync.h"
+#include "timeutil.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: leadledger [-c FILE] [-v] COMMAND [ARGS]\n"
+		"commands:\n"
+		"  check-config                      validate the configuration\n"
+		"  providers                         list providers with ABI versions\n"
+		"  migrate                           apply pending schema migrations\n"
+		"  sync [--site ID] [--full]         one sync pass now\n"
+		"  report --site ID (--days N | --from DATE --to DATE)\n"
+		"         [--format table|json|csv] [--unknown]\n"
+		"  status [--format table|json]      sync state per integration\n"
+		"  recategorize [--site ID]          re-apply lead-source rules\n"
+		"  vault keygen --keyring FILE [--key-id ID]\n"
+		"  vault encrypt --site ID --provider NAME --field FIELD  (secret on stdin)\n"
+		"  vault rewrap                      re-encrypt credentials under the active key\n"
+		"exit status: 0 ok, 1 runtime failure, 2 usage, 78 configuration error\n");
+}
+
+static int need_config(struct ll_cli *cli)
+{
+	return ll_app_load_config(&cli->app, cli->config_path);
+}
+
+static int need_db(struct ll_cli *cli)
+{
+	int rc = need_config(cli);
+
+	return rc ? rc : ll_app_connect(&cli->app);
+}
+
+static int cmd_check_config(struct ll_cli *cli, int argc, char **argv)
+{
+	int rc;
+
+	(void)argv;
+	if (argc > 1)
+		return LL_EXIT_USAGE;
+	rc = need_config(cli);
+	if (rc == 0)
+		rc = ll_app_load_keyring(&cli->app);
+	if (rc == 0)
+		printf("%s: ok (%zu site%s)\n", cli->config_path, cli->app.cfg.n_sites,
+		       cli->app.cfg.n_sites == 1 ? "" : "s");
+	return rc;
+}
+
+static int cmd_providers(struct ll_cli *cli, int argc, char **argv)
+{
+	struct ll_config cfg;
+	struct ll_errors errs;
+	struct ll_providers ps;
+	int rc;
+
+	(void)argv;
+	if (argc > 1)
+		return LL_EXIT_USAGE;
+	ll_config_init(&cfg);
+	ll_errors_init(&errs);
+	ll_providers_init(&ps);
+	if (ll_config_load(cli->config_path, &cfg, &errs) < 0 && !cfg.provider_dir) {
+		ll_errors_print(&errs);
+		ll_errors_release(&errs);
+		ll_config_release(&cfg);
+		return LL_EXIT_CONFIG;
+	}
+	ll_errors_release(&errs);
+	ll_errors_init(&errs);
+	ll_providers_scan(&ps, cfg.provider_dir, &errs);
+	printf("host ABI %u.%u, provider directory %s\n", LL_ABI_MAJOR, LL_ABI_MINOR,
+	       cfg.provider_dir);
+	for (size_t i = 0; i < ps.n; i++)
+		printf("%-16s %-10s ABI %u.%u  %s\n", ps.v[i].desc.name, ps.v[i].desc.version,
+		       LL_ABI_GET_MAJOR(ps.v[i].desc.abi_version),
+		       LL_ABI_GET_MINOR(ps.v[i].desc.abi_version), ps.v[i].path);
+	for (size_t i = 0; i < errs.n; i++)
+		printf("refused: %s\n", errs.msgs[i]);
+	rc = errs.n ? LL_EXIT_RUNTIME : LL_EXIT_OK;
+	ll_errors_release(&errs);
+	ll_providers_release(&ps);
+	ll_config_release(&cfg);
+	return rc;
+}
+
+static int cmd_migrate(struct ll_cli *cli, int argc, char **argv)
+{
+	char err[1024];
+	int applied = 0, rc;
+
+	(void)argv;
+	if (argc > 1)
+		return LL_EXIT_USAGE;
+	if ((rc = need_db(cli)))
+		return rc;
+	if (ll_migrate_apply(&cli->app.db, &applied, err, sizeof err) < 0) {
+		ll_error("%s", err);
+		return LL_EXIT_RUNTIME;
+	}
+	if (ll_registry_reconcile(&cli->app.db, &cli->app.cfg, err, sizeof err) < 0) {
+		ll_error("registry: %s", err);
+		return LL_EXIT_RUNTIME;
+	}
+	printf("migrations: %d applied, schema up to date\n", applied);
+	return LL_EXIT_OK;
+}
+
+/* Progress on a terminal: one line rewritten in place. */
+struct progress {
+	int tty;
+	int64_t started_ms;
+};
+
+static void progress_page(void *ud, const char *prefix, const char *stream,
+			  int64_t pages, int64_t records, int64_t total_pages,
+			  int64_t total_records)
+{
+	struct progress *p = ud;
+	double secs = (double)(ll_monotonic_ms() - p->started_ms) / 1000.0;
+	double rate = secs > 0 ? (double)records / secs : 0;
+
+	if (!p->tty)
+		return;
+	fprintf(stderr, "\r\033[K%s %s: page %" PRId64, prefix, stream, pages);
+	if (total_pages > 0)
+		fprintf(stderr, "/%" PRId64, total_pages);
+	fprintf(stderr, ", %" PRId64, records);
+	if (total_records >= 0)
+		fprintf(stderr, "/%" PRId64, total_records);
+	fprintf(stderr, " records, %.0f rec/s", rate);
+	if (total_records > records && rate > 0) {
+		int64_t eta = (int64_t)((double)(total_records - records) / rate);
+
+		fprintf(stderr, ", ETA %" PRId64 ":%02" PRId64, eta / 60, eta % 60);
+	}
+}
+
+static void progress_done(void *ud, const char *prefix, const char *stream,
+			  enum ll_run_status st, int64_t pages, int64_t records,
+			  int64_t inserted, int64_t updated, double seconds,
+			  const char *error)
+{
+	struct progress *p = ud;
+
+	if (p->tty)
+		fprintf(stderr, "\r\033[K");
+	printf("%s %s: %s, %" PRId64 " pages, %" PRId64 " records (%" PRId64 " new, %" PRId64
+	       " updated) in %.1f s%s%s\n", prefix, stream, ll_run_status_name(st), pages,
+	       records, inserted, updated, seconds, error && error[0] ? ": " : "",
+	       error ? error : "");
+	fflush(stdout);
+	p->started_ms = ll_monotonic_ms();
+}
+
+static int cmd_sync(struct ll_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "site", required_argument, NULL, 's' },
+		{ "full", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct progress prog = { isatty(STDERR_FILENO), ll_monotonic_ms() };
+	struct ll_sync_progress cb = { progress_page, progress_done, &prog };
+	struct ll_sync_options opt = { 0, NULL, &cb };
+	struct ll_sync_context ctx;
+	const char *site_id = NULL;
+	int c, rc, synced = 0, worst = LL_RUN_SUCCESS;
+	char err[1024];
+
+	while ((c = getopt_long(argc, argv, "s:f", opts, NULL)) != -1) {
+		if (c == 's')
+			site_id = optarg;
+		else if (c == 'f')
+			opt.force_full = 1;
+		else
+			return LL_EXIT_USAGE;
+	}
+	if (optind != argc)
+		return LL_EXIT_USAGE;
+	if ((rc = need_db(cli)) || (rc = ll_app_load_keyring(&cli->app)) ||
+	    (rc = ll_app_check_schema(&cli->app)))
+		return rc;
+	if (site_id && !ll_config_site(&cli->app.cfg, site_id)) {
+		ll_error("no site '%s' in %s", site_id, cli->config_path);
+		return LL_EXIT_USAGE;
+	}
+	if (ll_registry_reconcile(&cli->app.db, &cli->app.cfg, err, sizeof err) < 0) {
+		ll_error("registry: %s", err);
+		return LL_EXIT_RUNTIME;
+	}
+	ctx = (struct ll_sync_context){ &cli->app.db, &cli->app.cfg, &cli->app.providers,
+					cli->app.keyring, &cli->app.rules };
+	for (size_t i = 0; i < cli->app.cfg.n_sites; i++) {
+		const struct ll_site_conf *s = &cli->app.cfg.sites[i];
+
+		if (site_id && strcmp(s->id, site_id) != 0)
+			continue;
+		if (!ll_site_featured(s)) {
+			printf("%s: plan '%s' does not include lead-source reporting "
+			       "(plan '%s' does); not synced\n", s->id, s->plan, LL_PLAN_FEATURED);
+			continue;
+		}
+		for (size_t j = 0; j < s->n_integrations; j++) {
+			enum ll_run_status st = ll_sync_integration(&ctx, s, &s->integrations[j],
+								    &opt, err, sizeof err);
+
+			synced++;
+			if (st != LL_RUN_SUCCESS)
+				ll_error("%s", err);
+			if ((int)st > worst)
+				worst = st;
+		}
+	}
+	if (site_id && synced == 0 && !ll_site_featured(ll_config_site(&cli->app.cfg, site_id)))
+		return LL_EXIT_RUNTIME;
+	return worst == LL_RUN_SUCCESS ? LL_EXIT_OK : LL_EXIT_RUNTIME;
+}
+
+static int cmd_report(struct ll_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "site", required_argument, NULL, 's' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "unknown", no_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *site_id = NULL, *from = NULL, *to = NULL, *days_s = NULL;
+	enum ll_report_format fmt = LL_FORMAT_TABLE;
+	const struct ll_site_conf *site;
+	struct ll_report r;
+	int c, rc, unknown = 0, y, m, d;
+	int64_t days = 0;
+	char err[1024];
+
+	while ((c = getopt_long(argc, argv, "s:d:f:t:F:u", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': site_id = optarg; break;
+		case 'd': days_s = optarg; break;
+		case 'f': from = optarg; break;
+		case 't': to = optarg; break;
+		case 'u': unknown = 1; break;
+		case 'F':
+			if (ll_report_parse_format(optarg, &fmt) < 0) {
+				ll_error("--format must be table, json or csv");
+				return LL_EXIT_USAGE;
+			}
+			break;
+		default: return LL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc || !site_id || (days_s && (from || to)) ||
+	    (!days_s && !(from && to))) {
+		ll_error("report needs --site ID and either --days N or --from DATE --to DATE");
+		return LL_EXIT_USAGE;
+	}
+	if (days_s && ll_parse_int64(days_s, 1, 36600, &days) < 0) {
+		ll_error("--days must be a whole number from 1 to 36600");
+		return LL_EXIT_USAGE;
+	}
+	if (from && (ll_parse_date(from, &y, &m, &d) < 0 || ll_parse_date(to, &y, &m, &d) < 0 ||
+		     strcmp(from, to) > 0)) {
+		ll_error("--from and --to must be dates YYYY-MM-DD with from <= to");
+		return LL_EXIT_USAGE;
+	}
+	if ((rc = need_db(cli)))
+		return rc;
+	site = ll_config_site(&cli->app.cfg, site_id);
+	if (!site) {
+		ll_error("no site '%s' in %s", site_id, cli->config_path);
+		return LL_EXIT_USAGE;
+	}
+	if (!ll_site_featured(site)) {
+		ll_error("%s: plan '%s' does not include lead-source reporting (plan '%s' does)",
+			 site->id, site->plan, LL_PLAN_FEATURED);
+		return LL_EXIT_RUNTIME;
+	}
+	memset(&r, 0, sizeof r);
+	r.site = site->id;
+	r.site_name = site->name;
+	r.timezone = site->timezone;
+	if (days_s) {
+		if (ll_report_days_window(&cli->app.db, site->timezone, days, r.from, r.to,
+					  err, sizeof err) < 0) {
+			ll_error("%s", err);
+			return LL_EXIT_RUNTIME;
+		}
+	} else {
+		snprintf(r.from, sizeof r.from, "%s", from);
+		snprintf(r.to, sizeof r.to, "%s", to);
+	}
+	if (unknown) {
+		rc = ll_report_unknown(&cli->app.db, &r, 25, fmt, stdout, err, sizeof err);
+	} else {
+		rc = ll_report_run(&cli->app.db, &r, err, sizeof err);
+		if (rc == 0)
+			ll_report_print(&r, fmt, stdout);
+	}
+	if (rc < 0) {
+		ll_error("%s", err);
+		return LL_EXIT_RUNTIME;
+	}
+	return LL_EXIT_OK;
+}
+
+static int cmd_recategorize(struct ll_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "site", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *site_id = NULL;
+	char err[1024];
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
+		if (c != 's')
+			return LL_EXIT_USAGE;
+		site_id = optarg;
+	}
+	if (optind != argc)
+		return LL_EXIT_USAGE;
+	if ((rc = need_db(cli)))
+		return rc;
+	if (site_id && !ll_config_site(&cli->app.cfg, site_id)) {
+		ll_error("no site '%s' in %s", site_id, cli->config_path);
+		return LL_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < cli->app.cfg.n_sites; i++) {
+		const struct ll_site_conf *s = &cli->app.cfg.sites[i];
+		int64_t changed = 0;
+
+		if (site_id && strcmp(site_id, s->id) != 0)
+			continue;
+		if (ll_recategorize_site(&cli->app.db, s, &cli->app.rules, &changed, err,
+					 sizeof err) < 0) {
+			ll_error("%s: %s", s->id, err);
+			return LL_EXIT_RUNTIME;
+		}
+		printf("%s: %" PRId64 " rows changed channel\n", s->id, changed);
+	}
+	return LL_EXIT_OK;
+}
+
+static const struct command {
+	const char *name;
+	int (*run)(struct ll_cli *cli, int argc, char **argv);
+} commands[] = {
+	{ "check-config", cmd_check_config },
+	{ "providers", cmd_providers },
+	{ "migrate", cmd_migrate },
+	{ "sync", cmd_sync },
+	{ "report", cmd_report },
+	{ "status", ll_cmd_status },
+	{ "recategorize", cmd_recategorize },
+	{ "vault", ll_cmd_vault },
+	{ NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ll_cli cli;
+	int c, rc = LL_EXIT_USAGE, verbose = 0;
+
+	memset(&cli, 0, sizeof cli);
+	cli.config_path = LL_DEFAULT_CONFIG;
+	ll_log_init("leadledger");
+	while ((c = getopt_long(argc, argv, "+c:vh", opts, NULL)) != -1) {
+		if (c == 'c') {
+			cli.config_path = optarg;
+		} else if (c == 'v') {
+			verbose = 1;
+		} else if (c == 'h') {
+			usage(stdout);
+			return LL_EXIT_OK;
+		} else {
+			usage(stderr);
+			return LL_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return LL_EXIT_USAGE;
+	}
+	if (sodium_init() < 0 || ll_http_global_init() < 0) {
+		ll_error("cannot initialise libsodium or libcurl");
+		return LL_EXIT_RUNTIME;
+	}
+	ll_app_init(&cli.app);
+	const char *name = argv[optind];
+	int found = 0;
+
+	for (const struct command *cmd = commands; cmd->name; cmd++) {
+		if (strcmp(cmd->name, argv[optind]) != 0)
+			continue;
+		found = 1;
+		argv += optind;
+		argc -= optind;
+		optind = 0; /* let the command parse its own options */
+		cli.app.verbose = verbose;
+		rc = cmd->run(&cli, argc, argv);
+		if (rc == LL_EXIT_USAGE)
+			usage(stderr);
+		break;
+	}
+	if (!found) {
+		ll_error("unknown command '%s'", name);
+		usage(stderr);
+	}
+	ll_app_release(&cli.app);
+	ll_http_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,54 @@
+/*
+ * Revenue and jobs per channel for a site over a window of local dates.
+ *
+ * Counts completed (status_class 1), not deleted, not vanished jobs whose
+ * resolved date, seen in the site's time zone, falls on a date from `from`
+ * to `to` inclusive.  The window is cut by PostgreSQL (local midnight of
+ * `from` to local midnight after `to`, AT TIME ZONE), so DST days are 23
+ * or 25 hours long as they should be.  Money is summed in integer cents.
+ */
+#ifndef LL_REPORT_H
+#define LL_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "rules.h"
+
+enum ll_report_format { LL_FORMAT_TABLE, LL_FORMAT_JSON, LL_FORMAT_CSV };
+
+struct ll_report_row {
+	enum ll_channel channel;
+	int64_t jobs;
+	int64_t cents;
+};
+
+struct ll_report {
+	const char *site;
+	const char *site_name;
+	const char *timezone;
+	char from[11];
+	char to[11];
+	struct ll_report_row rows[LL_CH_COUNT]; /* revenue desc, then name */
+	int64_t jobs;
+	int64_t cents;
+};
+
+int ll_report_parse_format(const char *s, enum ll_report_format *out);
+
+/* The N days ending today in tz, today included. */
+int ll_report_days_window(struct ll_db *db, const char *tz, int64_t days,
+			  char from[11], char to[11], char *err, size_t errlen);
+int ll_report_run(struct ll_db *db, struct ll_report *r, char *err, size_t errlen);
+void ll_report_print(const struct ll_report *r, enum ll_report_format fmt, FILE *out);
+
+/* The raw lead sources that fell into `unknown` in the window, most jobs
+ * first, so an operator can see which rules to add. */
+int ll_report_unknown(struct ll_db *db, const struct ll_report *r, int limit,
+		      enum ll_report_format fmt, FILE *out, char *err, size_t errlen);
+
+/* "51905.00" from 5190500 */
+void ll_format_cents(int64_t cents, char *out, size_t len);
+
+#endif
