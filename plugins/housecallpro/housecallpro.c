@@ -1,0 +1,374 @@
+/*
+ * Housecall Pro provider (../shared/reference/housecallpro-api.md).
+ *
+ * - Auth: "Authorization: Token <api key>" (the vendor's documented form).
+ * - Lists: GET /<resource>?page=N&page_size=S, 1-based pages, envelope
+ *   {page, page_size, total_pages, total_items, <resource>: [...]}; the
+ *   cursor is the next page number.  No page-size maximum is documented;
+ *   200 is what connectors use, so it is our cap.
+ * - No updated-since filter exists: incremental runs sort by updated_at
+ *   descending and finish once a page lies wholly below the watermark.
+ *   Full sweeps sort by created_at ascending, which updates do not
+ *   reorder, so a sweep neither skips nor misses records that change while
+ *   it pages (the tie order within one created_at is a guess: we assume the
+ *   API breaks ties stably, as the simulator does by id).
+ * - work_status is a sentence: classes are decided by prefix
+ *   ("complete rated" and "complete unrated" are completed).
+ * - A job's date: COALESCE(work_timestamps.completed_at,
+ *   schedule.scheduled_start, created_at).  Money is integer cents.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leadledger/provider.h"
+
+#define API_KEY_MAX 1024
+
+static const struct ll_setting_def hcp_settings[] = {
+	{ "base_url", LL_SETTING_STRING, "https://api.housecallpro.com", 0, 0,
+	  "API root; https, or http to a loopback simulator" },
+	{ "page_size", LL_SETTING_INT, "200", 1, 200,
+	  "records per page (Housecall Pro documents no maximum; 200 is used widely)" },
+	{ NULL, LL_SETTING_INT, NULL, 0, 0, NULL },
+};
+
+/* Employees first: their names are referral rules for the others. */
+static const struct ll_stream_def hcp_streams[] = {
+	{ "employees", LL_ENTITY_EMPLOYEE, 0 },
+	{ "customers", LL_ENTITY_CUSTOMER, LL_STREAM_INCREMENTAL | LL_STREAM_SWEEP_DELETES },
+	{ "jobs", LL_ENTITY_JOB, LL_STREAM_INCREMENTAL | LL_STREAM_SWEEP_DELETES },
+	{ "estimates", LL_ENTITY_ESTIMATE, LL_STREAM_INCREMENTAL | LL_STREAM_SWEEP_DELETES },
+	{ NULL, LL_ENTITY_JOB, 0 },
+};
+
+struct hcp {
+	const struct ll_host_api *api;
+	struct ll_host *host;
+	const char *base_url;
+	int64_t page_size;
+};
+
+static enum ll_status hcp_init(const struct ll_host_api *api, struct ll_host *h,
+			       void **state, char *err)
+{
+	struct hcp *s;
+
+	*state = NULL;
+	if (api->struct_size < sizeof(struct ll_host_api) ||
+	    LL_ABI_GET_MAJOR(api->abi_version) != LL_ABI_MAJOR) {
+		snprintf(err, LL_ERR_MAX, "host ABI %u.%u is too old",
+			 LL_ABI_GET_MAJOR(api->abi_version), LL_ABI_GET_MINOR(api->abi_version));
+		return LL_ERR_CONFIG;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, LL_ERR_MAX, "out of memory");
+		return LL_ERR_INTERNAL;
+	}
+	s->api = api;
+	s->host = h;
+	if (api->setting_string(h, "base_url", &s->base_url) < 0 ||
+	    api->setting_int(h, "page_size", &s->page_size) < 0) {
+		snprintf(err, LL_ERR_MAX, "settings base_url and page_size are required");
+		free(s);
+		return LL_ERR_CONFIG;
+	}
+	*state = s;
+	return LL_OK;
+}
+
+static void hcp_fini(void *state)
+{
+	free(state);
+}
+
+/* Typed field access: a present value of the wrong type is an error. */
+static int get_string(struct json_object *o, const char *key, const char **out)
+{
+	struct json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return -1;
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+static int get_int(struct json_object *o, const char *key, int64_t *out, int *present)
+{
+	struct json_object *v;
+
+	*present = 0;
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return -1;
+	*out = json_object_get_int64(v);
+	*present = 1;
+	return 0;
+}
+
+static struct json_object *get_object(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_object))
+		return NULL;
+	return v;
+}
+
+static int get_time(struct hcp *s, struct json_object *o, const char *key,
+		    int64_t *us, int *present)
+{
+	const char *t;
+
+	*present = 0;
+	if (get_string(o, key, &t) < 0)
+		return -1;
+	if (!t)
+		return 0;
+	if (s->api->parse_time(t, us) < 0)
+		return -1;
+	*present = 1;
+	return 0;
+}
+
+static enum ll_status fail(char *err, const char *what, const char *key)
+{
+	snprintf(err, LL_ERR_MAX, "%s '%s'", what, key);
+	return LL_ERR_DATA;
+}
+
+static enum ll_status hcp_fetch_page(void *state, const struct ll_fetch *rq,
+				     struct ll_page *page, char *err)
+{
+	struct hcp *s = state;
+	const struct ll_host_api *api = s->api;
+	struct ll_http_response rs;
+	struct ll_http_header hdr;
+	struct ll_http_request req;
+	struct json_object *arr, *records;
+	char url[1024], key[API_KEY_MAX], auth[API_KEY_MAX + 8];
+	int64_t pageno = 1, total_pages = 0, total_items = 0, v;
+	const char *sort;
+	enum ll_status st;
+	int present, n;
+
+	page->records = NULL;
+	if (rq->cursor[0]) {
+		char *end;
+
+		pageno = strtoll(rq->cursor, &end, 10);
+		if (*end || pageno < 1) {
+			snprintf(err, LL_ERR_MAX, "bad cursor '%s'", rq->cursor);
+			return LL_ERR_INTERNAL;
+		}
+	}
+	sort = rq->stream->entity == LL_ENTITY_EMPLOYEE ? ""
+	       : rq->mode == LL_FETCH_INCREMENTAL ? "&sort_by=updated_at&sort_direction=desc"
+						  : "&sort_by=created_at&sort_direction=asc";
+	n = snprintf(url, sizeof url, "%s/%s?page=%" PRId64 "&page_size=%" PRId64 "%s",
+		     s->base_url, rq->stream->name, pageno, s->page_size, sort);
+	if (n < 0 || (size_t)n >= sizeof url) {
+		snprintf(err, LL_ERR_MAX, "base_url too long");
+		return LL_ERR_CONFIG;
+	}
+	n = api->credential_get(s->host, "api_key", key, sizeof key);
+	if (n < 0) {
+		snprintf(err, LL_ERR_MAX, "api_key unavailable");
+		return LL_ERR_AUTH;
+	}
+	snprintf(auth, sizeof auth, "Token %s", key);
+	api->wipe(key, sizeof key);
+	hdr = (struct ll_http_header){ "Authorization", auth, 1 };
+	req = (struct ll_http_request){ "GET", url, NULL, &hdr, 1 };
+	st = api->http(s->host, &req, &rs, err);
+	api->wipe(auth, sizeof auth);
+	if (st != LL_OK) {
+		api->http_response_release(&rs);
+		return st;
+	}
+	if (!json_object_is_type(rs.json, json_type_object) ||
+	    !json_object_object_get_ex(rs.json, rq->stream->name, &arr) ||
+	    !json_object_is_type(arr, json_type_array) ||
+	    get_int(rs.json, "total_pages", &total_pages, &present) < 0 || !present ||
+	    get_int(rs.json, "total_items", &total_items, &present) < 0 || !present ||
+	    get_int(rs.json, "page", &v, &present) < 0) {
+		api->http_response_release(&rs);
+		snprintf(err, LL_ERR_MAX, "%s page %" PRId64 ": not a Housecall Pro list envelope",
+			 rq->stream->name, pageno);
+		return LL_ERR_DATA;
+	}
+	records = json_object_get(arr); /* keep it past the response */
+	api->http_response_release(&rs);
+	page->records = records;
+	page->total_pages = total_pages;
+	page->total_records = total_items;
+	page->done = pageno >= total_pages || json_object_array_length(records) == 0;
+	if (!page->done && rq->mode == LL_FETCH_INCREMENTAL) {
+		/* Sorted newest first: once this page reaches below the
+		 * watermark, every later page lies wholly below it. */
+		size_t n = json_object_array_length(records);
+		struct json_object *oldest = json_object_array_get_idx(records, n - 1);
+		int64_t us;
+
+		page->done = get_time(s, oldest, "updated_at", &us, &present) == 0 && present &&
+			     us < rq->watermark_us;
+	}
+	snprintf(page->next_cursor, sizeof page->next_cursor, "%s", "");
+	if (!page->done)
+		snprintf(page->next_cursor, sizeof page->next_cursor, "%" PRId64, pageno + 1);
+	return LL_OK;
+}
+
+static enum ll_status_class status_class(const char *work_status)
+{
+	if (!work_status)
+		return LL_CLASS_OPEN;
+	if (strncmp(work_status, "complete", 8) == 0)
+		return LL_CLASS_COMPLETED;
+	if (strstr(work_status, "cancel"))
+		return LL_CLASS_CANCELED;
+	return LL_CLASS_OPEN;
+}
+
+/* An estimate's value: its approved option, else its largest option (a
+ * guess; Housecall Pro has no top-level estimate amount). */
+static int estimate_amount(struct json_object *raw, int64_t *cents)
+{
+	struct json_object *opts;
+	int64_t best = 0, approved = -1;
+
+	*cents = 0;
+	if (!json_object_object_get_ex(raw, "options", &opts) ||
+	    json_object_is_type(opts, json_type_null))
+		return 0;
+	if (!json_object_is_type(opts, json_type_array))
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(opts); i++) {
+		struct json_object *o = json_object_array_get_idx(opts, i);
+		const char *approval;
+		int64_t amt = 0;
+		int present;
+
+		if (!json_object_is_type(o, json_type_object) ||
+		    get_int(o, "total_amount", &amt, &present) < 0 ||
+		    get_string(o, "approval_status", &approval) < 0)
+			return -1;
+		if (amt > best)
+			best = amt;
+		if (approval && (strcmp(approval, "approved") == 0 ||
+				 strcmp(approval, "pro approved") == 0))
+			approved = amt;
+	}
+	*cents = approved >= 0 ? approved : best;
+	return 0;
+}
+
+static enum ll_status hcp_map_record(void *state, enum ll_entity entity,
+				     struct json_object *raw, struct ll_record *out,
+				     char *err)
+{
+	struct hcp *s = state;
+	const struct ll_host_api *api = s->api;
+	const char *id, *str;
+	struct json_object *cust;
+	int64_t us, cents = 0;
+	int present;
+
+	if (!json_object_is_type(raw, json_type_object))
+		return fail(err, "record is not an object", "");
+	if (get_string(raw, "id", &id) < 0 || !id || !id[0])
+		return fail(err, "missing or non-string", "id");
+	if (api->record_set_string(out, LL_FIELD_EXTERNAL_ID, id) < 0)
+		return LL_ERR_INTERNAL;
+	if (get_time(s, raw, "created_at", &us, &present) < 0)
+		return fail(err, "bad time in", "created_at");
+	if (present)
+		api->record_set_time(out, LL_FIELD_CREATED_AT, us);
+	if (get_time(s, raw, "updated_at", &us, &present) < 0)
+		return fail(err, "bad time in", "updated_at");
+	if (present)
+		api->record_set_time(out, LL_FIELD_UPDATED_AT, us);
+	if (entity == LL_ENTITY_EMPLOYEE || entity == LL_ENTITY_CUSTOMER) {
+		if (get_string(raw, "first_name", &str) < 0 ||
+		    api->record_set_string(out, LL_FIELD_FIRST_NAME, str) < 0)
+			return fail(err, "bad string in", "first_name");
+		if (get_string(raw, "last_name", &str) < 0 ||
+		    api->record_set_string(out, LL_FIELD_LAST_NAME, str) < 0)
+			return fail(err, "bad string in", "last_name");
+	}
+	if (entity == LL_ENTITY_EMPLOYEE)
+		return LL_OK;
+	if (get_string(raw, "lead_source", &str) < 0 ||
+	    api->record_set_string(out, LL_FIELD_LEAD_SOURCE, str) < 0)
+		return fail(err, "bad string in", "lead_source");
+	if (entity == LL_ENTITY_CUSTOMER)
+		return LL_OK;
+	/* Jobs and estimates. */
+	if (get_string(raw, "work_status", &str) < 0)
+		return fail(err, "bad string in", "work_status");
+	api->record_set_string(out, LL_FIELD_STATUS_RAW, str);
+	api->record_set_int(out, LL_FIELD_STATUS_CLASS, status_class(str));
+	cust = get_object(raw, "customer");
+	if (cust) {
+		if (get_string(cust, "id", &str) < 0 ||
+		    api->record_set_string(out, LL_FIELD_CUSTOMER_ID, str) < 0)
+			return fail(err, "bad string in", "customer.id");
+		if (get_string(cust, "lead_source", &str) < 0 ||
+		    api->record_set_string(out, LL_FIELD_CUSTOMER_LEAD_SOURCE, str) < 0)
+			return fail(err, "bad string in", "customer.lead_source");
+	}
+	if (get_time(s, raw, "deleted_at", &us, &present) < 0)
+		return fail(err, "bad time in", "deleted_at");
+	if (present)
+		api->record_set_time(out, LL_FIELD_DELETED_AT, us);
+	if (entity == LL_ENTITY_JOB) {
+		if (get_int(raw, "total_amount", &cents, &present) < 0)
+			return fail(err, "total_amount must be integer cents, not", "total_amount");
+	} else if (estimate_amount(raw, &cents) < 0) {
+		return fail(err, "bad estimate", "options");
+	}
+	api->record_set_int(out, LL_FIELD_AMOUNT_CENTS, cents);
+	return LL_OK;
+}
+
+static enum ll_status hcp_resolve_date(void *state, enum ll_entity entity,
+				       struct json_object *raw, int64_t *us, char *err)
+{
+	struct hcp *s = state;
+	struct json_object *o;
+	int present;
+
+	if (entity == LL_ENTITY_JOB || entity == LL_ENTITY_ESTIMATE) {
+		o = get_object(raw, "work_timestamps");
+		if (o && get_time(s, o, "completed_at", us, &present) == 0 && present)
+			return LL_OK;
+		o = get_object(raw, "schedule");
+		if (o && get_time(s, o, "scheduled_start", us, &present) == 0 && present)
+			return LL_OK;
+	}
+	if (get_time(s, raw, "created_at", us, &present) == 0 && present)
+		return LL_OK;
+	snprintf(err, LL_ERR_MAX, "no completed_at, scheduled_start or created_at");
+	return LL_ERR_DATA;
+}
+
+LL_PROVIDER_EXPORT const struct ll_provider ll_provider = {
+	.abi_version = LL_ABI_VERSION,
+	.struct_size = sizeof(struct ll_provider),
+	.name = "housecallpro",
+	.version = "1.0.0",
+	.settings = hcp_settings,
+	.streams = hcp_streams,
+	.init = hcp_init,
+	.fini = hcp_fini,
+	.fetch_page = hcp_fetch_page,
+	.map_record = hcp_map_record,
+	.resolve_date = hcp_resolve_date,
+	.refresh_auth = NULL, /* API keys do not refresh */
+};
