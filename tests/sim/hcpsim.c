@@ -1,0 +1,896 @@
+/*
+ * hcpsim: a Housecall Pro API simulator on loopback, for tests and the demo.
+ *
+ * Faithful to ../shared/reference/housecallpro-api.md: list envelope
+ * {page, page_size, total_pages, total_items, <resource>}, 1-based pages,
+ * default page size 10 and a cap of 200 (the cap is a guess), sort_by
+ * created_at|updated_at|id with default created_at desc, "Token" or
+ * "Bearer" auth with the real 401 body, 422 for array params sent bare.
+ *
+ * Faults (command line or GET /_sim/config?name=value): fail_429_pct,
+ * retry_after (seconds, -1: no header), fail_5xx_pct, burst_5xx (the next N
+ * API requests answer 503), slow_ms, truncate_pct, oversize_mb, trickle,
+ * mutate_on_page (bump a job's updated_at when that page of /jobs is
+ * served).  Control: /_sim/expected, /_sim/mutate, /_sim/delete,
+ * /_sim/vanish, /_sim/silent, /_sim/log, /_sim/stats.
+ */
+#include <arpa/inet.h>
+#include <json-c/json.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim.h"
+
+#define MAX_PAGE_SIZE 200
+#define LOG_MAX 200000
+
+static struct sim_data data;
+static const char *api_key = "sim-key";
+static uint64_t fault_rng = 42;
+
+static struct {
+	int fail_429_pct, fail_5xx_pct, burst_5xx, slow_ms, truncate_pct, trickle;
+	int retry_after, oversize_mb, mutate_on_page;
+} faults = { .retry_after = 1 };
+
+static struct {
+	char **lines;
+	size_t n, cap;
+	long api_requests, served_429, served_5xx;
+} reqlog;
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void iso(int64_t t, char *out, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static struct json_object *time_or_null(int64_t t)
+{
+	char buf[32];
+
+	if (!t)
+		return NULL;
+	iso(t, buf, sizeof buf);
+	return json_object_new_string(buf);
+}
+
+static struct json_object *str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *employee_json(const struct sim_employee *e)
+{
+	struct json_object *o = json_object_new_object(), *perm = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(e->id));
+	json_object_object_add(o, "first_name", json_object_new_string(e->first));
+	json_object_object_add(o, "last_name", json_object_new_string(e->last));
+	json_object_object_add(o, "email", NULL);
+	json_object_object_add(o, "mobile_number", NULL);
+	json_object_object_add(o, "color_hex", json_object_new_string("EF9159"));
+	json_object_object_add(o, "avatar_url", NULL);
+	json_object_object_add(o, "role", json_object_new_string("field tech"));
+	json_object_object_add(o, "tags", json_object_new_array());
+	json_object_object_add(perm, "is_admin", json_object_new_boolean(0));
+	json_object_object_add(perm, "can_see_marketing_campaigns", json_object_new_boolean(1));
+	json_object_object_add(o, "permissions", perm);
+	json_object_object_add(o, "created_at", time_or_null(e->created));
+	json_object_object_add(o, "company_name", json_object_new_string("PATTON PLUMBING"));
+	json_object_object_add(o, "company_id", json_object_new_string(data.company_id));
+	return o;
+}
+
+static struct json_object *customer_json(const struct sim_customer *c, int with_addresses)
+{
+	struct json_object *o = json_object_new_object();
+	char email[80];
+
+	snprintf(email, sizeof email, "%s.%s@example.com", c->first, c->last);
+	json_object_object_add(o, "id", json_object_new_string(c->id));
+	json_object_object_add(o, "first_name", json_object_new_string(c->first));
+	json_object_object_add(o, "last_name", json_object_new_string(c->last));
+	json_object_object_add(o, "email", json_object_new_string(email));
+	json_object_object_add(o, "mobile_number", json_object_new_string("3125550148"));
+	json_object_object_add(o, "home_number", NULL);
+	json_object_object_add(o, "work_number", NULL);
+	json_object_object_add(o, "company", NULL);
+	json_object_object_add(o, "notifications_enabled", json_object_new_boolean(1));
+	json_object_object_add(o, "lead_source", str_or_null(c->lead_source));
+	json_object_object_add(o, "notes", NULL);
+	json_object_object_add(o, "created_at", time_or_null(c->created));
+	json_object_object_add(o, "updated_at", time_or_null(c->updated));
+	json_object_object_add(o, "company_name", json_object_new_string("PATTON PLUMBING"));
+	json_object_object_add(o, "company_id", json_object_new_string(data.company_id));
+	json_object_object_add(o, "tags", json_object_new_array());
+	json_object_object_add(o, "kind", json_object_new_string("homeowner"));
+	if (with_addresses) {
+		struct json_object *a = json_object_new_object(), *arr = json_object_new_array();
+
+		json_object_object_add(a, "id", json_object_new_string("adr_6f5e4d3c2b1a4f0e9d8c7b6a5f4e3d2c"));
+		json_object_object_add(a, "type", json_object_new_string("service"));
+		json_object_object_add(a, "street", json_object_new_string("200 Sample St"));
+		json_object_object_add(a, "street_line_2", json_object_new_string(""));
+		json_object_object_add(a, "city", json_object_new_string("Springfield"));
+		json_object_object_add(a, "state", json_object_new_string("IL"));
+		json_object_object_add(a, "zip", json_object_new_string("62701"));
+		json_object_object_add(a, "country", json_object_new_string("US"));
+		json_object_array_add(arr, a);
+		json_object_object_add(o, "addresses", arr);
+	}
+	return o;
+}
+
+static struct json_object *null_address(void)
+{
+	static const char *const keys[] = { "id", "type", "street", "street_line_2", "city",
+					    "state", "zip", "country" };
+	struct json_object *a = json_object_new_object();
+
+	for (size_t i = 0; i < 8; i++)
+		json_object_object_add(a, keys[i], NULL);
+	return a;
+}
+
+static struct json_object *schedule_json(int64_t start)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "scheduled_start", time_or_null(start));
+	json_object_object_add(o, "scheduled_end", time_or_null(start ? start + 3600 : 0));
+	json_object_object_add(o, "arrival_window", json_object_new_int(0));
+	json_object_object_add(o, "appointments", json_object_new_array());
+	return o;
+}
+
+static struct json_object *job_json(const struct sim_job *j)
+{
+	struct json_object *o = json_object_new_object(), *ts = json_object_new_object();
+	struct json_object *emps = json_object_new_array(), *fields = json_object_new_object();
+	char inv[16];
+
+	snprintf(inv, sizeof inv, "%d", j->invoice_number);
+	json_object_object_add(o, "id", json_object_new_string(j->id));
+	json_object_object_add(o, "invoice_number", json_object_new_string(inv));
+	json_object_object_add(o, "description", json_object_new_string("Service call"));
+	json_object_object_add(o, "customer", customer_json(&data.customers[j->customer], 0));
+	json_object_object_add(o, "address", null_address());
+	json_object_object_add(o, "notes", json_object_new_array());
+	json_object_object_add(o, "work_status", json_object_new_string(j->work_status));
+	json_object_object_add(ts, "on_my_way_at", NULL);
+	json_object_object_add(ts, "started_at", time_or_null(j->started_at));
+	json_object_object_add(ts, "completed_at", time_or_null(j->completed_at));
+	json_object_object_add(o, "work_timestamps", ts);
+	json_object_object_add(o, "schedule", schedule_json(j->scheduled_start));
+	json_object_object_add(o, "total_amount", json_object_new_int64(j->total_amount));
+	json_object_object_add(o, "outstanding_balance", json_object_new_int64(0));
+	json_object_object_add(o, "subtotal", json_object_new_int64(j->total_amount));
+	if (j->employee >= 0)
+		json_object_array_add(emps, employee_json(&data.employees[j->employee]));
+	json_object_object_add(o, "assigned_employees", emps);
+	json_object_object_add(o, "tags", json_object_new_array());
+	json_object_object_add(o, "original_estimate_id", NULL);
+	json_object_object_add(o, "original_estimate_uuids", json_object_new_array());
+	json_object_object_add(o, "lead_source", str_or_null(j->lead_source));
+	json_object_object_add(fields, "job_type", NULL);
+	json_object_object_add(fields, "business_unit", NULL);
+	json_object_object_add(o, "job_fields", fields);
+	json_object_object_add(o, "locked_at", NULL);
+	json_object_object_add(o, "created_at", time_or_null(j->created));
+	json_object_object_add(o, "updated_at", time_or_null(j->updated));
+	json_object_object_add(o, "canceled_at", strcmp(j->work_status, "user canceled") == 0
+				? time_or_null(j->updated) : NULL);
+	json_object_object_add(o, "deleted_at", time_or_null(j->deleted_at));
+	json_object_object_add(o, "company_name", json_object_new_string("PATTON PLUMBING"));
+	json_object_object_add(o, "company_id", json_object_new_string(data.company_id));
+	json_object_object_add(o, "recurrence_number", NULL);
+	json_object_object_add(o, "recurrence_rule", NULL);
+	return o;
+}
+
+static struct json_object *estimate_json(const struct sim_estimate *e)
+{
+	struct json_object *o = json_object_new_object(), *opts = json_object_new_array();
+	struct json_object *opt = json_object_new_object(), *fields = json_object_new_object();
+	struct json_object *ts = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(e->id));
+	json_object_object_add(o, "estimate_number", json_object_new_string("8"));
+	json_object_object_add(o, "work_status", json_object_new_string(e->work_status));
+	json_object_object_add(o, "lead_source", str_or_null(e->lead_source));
+	json_object_object_add(o, "customer", customer_json(&data.customers[e->customer], 0));
+	json_object_object_add(o, "address", null_address());
+	json_object_object_add(o, "created_at", time_or_null(e->created));
+	json_object_object_add(o, "updated_at", time_or_null(e->updated));
+	json_object_object_add(o, "company_name", json_object_new_string("PATTON PLUMBING"));
+	json_object_object_add(o, "company_id", json_object_new_string(data.company_id));
+	json_object_object_add(ts, "on_my_way_at", NULL);
+	json_object_object_add(ts, "started_at", NULL);
+	json_object_object_add(ts, "completed_at", NULL);
+	json_object_object_add(o, "work_timestamps", ts);
+	json_object_object_add(o, "schedule", schedule_json(0));
+	json_object_object_add(o, "assigned_employees", json_object_new_array());
+	json_object_object_add(fields, "job_type", NULL);
+	json_object_object_add(fields, "business_unit", NULL);
+	json_object_object_add(o, "estimate_fields", fields);
+	json_object_object_add(opt, "id", json_object_new_string(e->option_id));
+	json_object_object_add(opt, "name", json_object_new_string("Option #1"));
+	json_object_object_add(opt, "option_number", json_object_new_string("8"));
+	json_object_object_add(opt, "total_amount", json_object_new_int64(e->amount));
+	json_object_object_add(opt, "approval_status", str_or_null(e->approval));
+	json_object_object_add(opt, "status", json_object_new_string(e->work_status));
+	json_object_object_add(opt, "message_from_pro", NULL);
+	json_object_object_add(opt, "tags", json_object_new_array());
+	json_object_object_add(opt, "notes", json_object_new_array());
+	json_object_object_add(opt, "created_at", time_or_null(e->created));
+	json_object_object_add(opt, "updated_at", time_or_null(e->updated));
+	json_object_array_add(opts, opt);
+	json_object_object_add(o, "options", opts);
+	return o;
+}
+
+/* ---- listing with sort ---- */
+
+enum resource { R_JOBS, R_CUSTOMERS, R_ESTIMATES, R_EMPLOYEES };
+enum sort_key { S_CREATED, S_UPDATED, S_ID };
+
+struct sort_ctx {
+	enum resource r;
+	enum sort_key k;
+	int desc;
+};
+static struct sort_ctx sorting; /* qsort has no context argument; under sim_lock */
+
+static void keys_of(enum resource r, size_t i, int64_t *created, int64_t *updated,
+		    const char **id)
+{
+	switch (r) {
+	case R_JOBS:
+		*created = data.jobs[i].created; *updated = data.jobs[i].updated; *id = data.jobs[i].id;
+		break;
+	case R_CUSTOMERS:
+		*created = data.customers[i].created; *updated = data.customers[i].updated;
+		*id = data.customers[i].id;
+		break;
+	case R_ESTIMATES:
+		*created = data.estimates[i].created; *updated = data.estimates[i].updated;
+		*id = data.estimates[i].id;
+		break;
+	default:
+		*created = *updated = data.employees[i].created; *id = data.employees[i].id;
+	}
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int64_t cx, ux, cy, uy, kx, ky;
+	const char *ix, *iy;
+	int c;
+
+	keys_of(sorting.r, x, &cx, &ux, &ix);
+	keys_of(sorting.r, y, &cy, &uy, &iy);
+	kx = sorting.k == S_UPDATED ? ux : cx;
+	ky = sorting.k == S_UPDATED ? uy : cy;
+	if (sorting.k != S_ID && kx != ky)
+		c = kx < ky ? -1 : 1;
+	else
+		c = strcmp(ix, iy);
+	/* Ties break by id, ascending, whatever the direction: stable pages. */
+	if (sorting.k != S_ID && kx == ky)
+		return c;
+	return sorting.desc ? -c : c;
+}
+
+static size_t resource_count(enum resource r)
+{
+	return r == R_JOBS ? data.n_jobs : r == R_CUSTOMERS ? data.n_customers
+	       : r == R_ESTIMATES ? data.n_estimates : data.n_employees;
+}
+
+static struct { size_t *idx; size_t n; uint64_t version; struct sort_ctx ctx; int valid; } cache[4];
+
+static const size_t *sorted(enum resource r, enum sort_key k, int desc, size_t *n)
+{
+	struct sort_ctx want = { r, k, desc };
+	size_t count = resource_count(r), m = 0;
+
+	if (cache[r].valid && cache[r].version == data.version &&
+	    memcmp(&cache[r].ctx, &want, sizeof want) == 0) {
+		*n = cache[r].n;
+		return cache[r].idx;
+	}
+	free(cache[r].idx);
+	cache[r].idx = malloc((count + 1) * sizeof(size_t));
+	if (!cache[r].idx) {
+		cache[r].valid = 0;
+		*n = 0;
+		return NULL;
+	}
+	for (size_t i = 0; i < count; i++)
+		if (r != R_JOBS || !data.jobs[i].hidden)
+			cache[r].idx[m++] = i;
+	sorting = want;
+	qsort(cache[r].idx, m, sizeof(size_t), cmp_index);
+	cache[r].n = m;
+	cache[r].version = data.version;
+	cache[r].ctx = want;
+	cache[r].valid = 1;
+	*n = m;
+	return cache[r].idx;
+}
+
+/* ---- responses ---- */
+
+struct body_reader {
+	char *text;
+	size_t len, sent, limit; /* limit < len: truncate with an error */
+	int trickle;
+	size_t oversize_left;
+};
+
+static ssize_t read_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct body_reader *b = cls;
+	size_t n;
+
+	(void)pos;
+	if (b->oversize_left) {
+		n = max < b->oversize_left ? max : b->oversize_left;
+		memset(buf, ' ', n);
+		if (b->sent == 0 && n > 0)
+			buf[0] = '[';
+		b->sent += n;
+		b->oversize_left -= n;
+		return (ssize_t)n;
+	}
+	if (b->sent >= b->limit)
+		return b->limit < b->len ? MHD_CONTENT_READER_END_WITH_ERROR
+					  : MHD_CONTENT_READER_END_OF_STREAM;
+	n = b->limit - b->sent;
+	if (n > max)
+		n = max;
+	if (b->trickle) {
+		n = 1;
+		sleep(1);
+	}
+	memcpy(buf, b->text + b->sent, n);
+	b->sent += n;
+	return (ssize_t)n;
+}
+
+static void free_body(void *cls)
+{
+	struct body_reader *b = cls;
+
+	free(b->text);
+	free(b);
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text,
+				 const char *ctype, int retry_after, int truncate, int trickle,
+				 size_t oversize)
+{
+	struct body_reader *b = calloc(1, sizeof *b);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char ra[16];
+
+	if (!b)
+		return MHD_NO;
+	b->text = strdup(text);
+	b->len = strlen(text);
+	b->limit = truncate ? b->len / 2 : b->len;
+	b->trickle = trickle;
+	b->oversize_left = oversize;
+	if (!b->text) {
+		free(b);
+		return MHD_NO;
+	}
+	resp = MHD_create_response_from_callback(oversize ? MHD_SIZE_UNKNOWN : b->len, 4096,
+						 read_body, b, free_body);
+	if (!resp) {
+		free_body(b);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", ctype);
+	if (retry_after >= 0) {
+		snprintf(ra, sizeof ra, "%d", retry_after);
+		MHD_add_response_header(resp, "Retry-After", ra);
+	}
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status,
+				 struct json_object *o)
+{
+	enum MHD_Result r = send_text(c, status, json_object_to_json_string_ext(o,
+				      JSON_C_TO_STRING_PLAIN), "application/json", -1, 0, 0, 0);
+
+	json_object_put(o);
+	return r;
+}
+
+static void log_request(const char *method, const char *url, const char *query)
+{
+	char line[512];
+
+	if (reqlog.n == reqlog.cap) {
+		size_t cap = reqlog.cap ? reqlog.cap * 2 : 1024;
+		char **v;
+
+		if (cap > LOG_MAX)
+			return;
+		v = realloc(reqlog.lines, cap * sizeof *v);
+		if (!v)
+			return;
+		reqlog.lines = v;
+		reqlog.cap = cap;
+	}
+	snprintf(line, sizeof line, "%s %s%s%s", method, url, query[0] ? "?" : "", query);
+	reqlog.lines[reqlog.n] = strdup(line);
+	if (reqlog.lines[reqlog.n])
+		reqlog.n++;
+}
+
+struct query {
+	char text[512];
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct query *q = cls;
+	size_t len = strlen(q->text);
+
+	(void)kind;
+	snprintf(q->text + len, sizeof q->text - len, "%s%s=%s", len ? "&" : "", key,
+		 value ? value : "");
+	return MHD_YES;
+}
+
+static long arg_long(struct MHD_Connection *c, const char *key, long def)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+	char *end;
+	long n;
+
+	if (!v)
+		return def;
+	n = strtol(v, &end, 10);
+	return *end ? def : n;
+}
+
+static int authorized(struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+
+	if (!h)
+		return 0;
+	if (strncmp(h, "Token ", 6) == 0)
+		return strcmp(h + 6, api_key) == 0;
+	if (strncmp(h, "Bearer ", 7) == 0)
+		return strcmp(h + 7, api_key) == 0;
+	return 0;
+}
+
+/* Bump job i as a CRM edit would: new updated_at, completed in the window. */
+static void mutate_job(size_t i, int64_t now)
+{
+	struct sim_job *j = &data.jobs[i];
+
+	j->total_amount += 1000;
+	j->work_status = "complete rated";
+	j->completed_at = now - 86400;
+	j->deleted_at = 0;
+	j->updated = now;
+	data.version++;
+}
+
+static enum MHD_Result list(struct MHD_Connection *c, enum resource r, const char *name)
+{
+	long page = arg_long(c, "page", 1), size = arg_long(c, "page_size", 10);
+	const char *sb = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "sort_by");
+	const char *sd = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "sort_direction");
+	enum sort_key k = S_CREATED;
+	struct json_object *o, *arr;
+	const size_t *idx;
+	size_t n;
+	long total_pages;
+
+	if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "work_status")) {
+		o = json_tokener_parse("{\"errors\":{\"work_status\":\"must be an array\"}}");
+		return send_json(c, 422, o);
+	}
+	if (sb && strcmp(sb, "updated_at") == 0)
+		k = S_UPDATED;
+	else if (sb && strcmp(sb, "id") == 0)
+		k = S_ID;
+	if (page < 1)
+		page = 1;
+	if (size < 1)
+		size = 10;
+	if (size > MAX_PAGE_SIZE)
+		size = MAX_PAGE_SIZE;
+	if (r == R_JOBS && faults.mutate_on_page && page == faults.mutate_on_page &&
+	    data.n_jobs > 0) {
+		/* A record changes while the client pages: the last job moves
+		 * to the front of an updated_at-desc listing. */
+		idx = sorted(r, k, !(sd && strcmp(sd, "asc") == 0), &n);
+		if (n)
+			mutate_job(idx[n - 1], (int64_t)time(NULL));
+		faults.mutate_on_page = 0;
+	}
+	idx = sorted(r, k, !(sd && strcmp(sd, "asc") == 0), &n);
+	arr = json_object_new_array();
+	for (size_t i = (size_t)(page - 1) * (size_t)size; idx && i < n && i < (size_t)(page * size); i++) {
+		struct json_object *rec =
+			r == R_JOBS ? job_json(&data.jobs[idx[i]])
+			: r == R_CUSTOMERS ? customer_json(&data.customers[idx[i]], 1)
+			: r == R_ESTIMATES ? estimate_json(&data.estimates[idx[i]])
+					   : employee_json(&data.employees[idx[i]]);
+		json_object_array_add(arr, rec);
+	}
+	total_pages = (long)((n + (size_t)size - 1) / (size_t)size);
+	o = json_object_new_object();
+	json_object_object_add(o, "page", json_object_new_int64(page));
+	json_object_object_add(o, "page_size", json_object_new_int64(size));
+	json_object_object_add(o, "total_pages", json_object_new_int64(total_pages));
+	json_object_object_add(o, "total_items", json_object_new_int64((int64_t)n));
+	json_object_object_add(o, name, arr);
+	return send_json(c, 200, o);
+}
+
+static enum MHD_Result expected(struct MHD_Connection *c)
+{
+	const char *from = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "from");
+	const char *to = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "to");
+	const char *tz = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tz");
+	int64_t jobs[CH_COUNT] = { 0 }, cents[CH_COUNT] = { 0 }, tj = 0, tc = 0;
+	struct json_object *o, *cats;
+	int lo, hi, y, m, d;
+
+	if (!from || !to || sscanf(from, "%d-%d-%d", &y, &m, &d) != 3)
+		return send_json(c, 400, json_tokener_parse("{\"message\":\"from, to, tz\"}"));
+	lo = y * 10000 + m * 100 + d;
+	if (sscanf(to, "%d-%d-%d", &y, &m, &d) != 3)
+		return send_json(c, 400, json_tokener_parse("{\"message\":\"to\"}"));
+	hi = y * 10000 + m * 100 + d;
+	setenv("TZ", tz ? tz : data.tz, 1);
+	tzset();
+	for (size_t i = 0; i < data.n_jobs; i++) {
+		enum sim_channel ch;
+		int ymd;
+
+		if (sim_job_counts(&data, &data.jobs[i], &ymd, &ch) && ymd >= lo && ymd <= hi) {
+			jobs[ch]++;
+			cents[ch] += data.jobs[i].total_amount;
+		}
+	}
+	o = json_object_new_object();
+	cats = json_object_new_object();
+	for (int i = 0; i < CH_COUNT; i++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "jobs", json_object_new_int64(jobs[i]));
+		json_object_object_add(e, "revenue_cents", json_object_new_int64(cents[i]));
+		json_object_object_add(cats, sim_channel_names[i], e);
+		tj += jobs[i];
+		tc += cents[i];
+	}
+	json_object_object_add(o, "categories", cats);
+	cats = json_object_new_object();
+	json_object_object_add(cats, "jobs", json_object_new_int64(tj));
+	json_object_object_add(cats, "revenue_cents", json_object_new_int64(tc));
+	json_object_object_add(o, "total", cats);
+	return send_json(c, 200, o);
+}
+
+/* /_sim/mutate|delete|vanish|silent?jobs=N: change N jobs picked by seed. */
+static enum MHD_Result change(struct MHD_Connection *c, const char *what)
+{
+	long n = arg_long(c, "jobs", 1);
+	uint64_t s = (uint64_t)arg_long(c, "seed", 7);
+	int64_t now = (int64_t)time(NULL);
+	struct json_object *ids = json_object_new_array(), *o = json_object_new_object();
+
+	for (long k = 0; k < n && data.n_jobs > 0; k++) {
+		size_t i = (size_t)(sim_rand(&s) % data.n_jobs);
+		struct sim_job *j = &data.jobs[i];
+
+		if (strcmp(what, "mutate") == 0) {
+			mutate_job(i, now);
+		} else if (strcmp(what, "delete") == 0) {
+			j->work_status = "pro canceled";
+			j->deleted_at = now;
+			j->updated = now;
+		} else if (strcmp(what, "vanish") == 0) {
+			j->hidden = 1;
+		} else {
+			j->total_amount += 777; /* silent: updated_at not bumped */
+		}
+		json_object_array_add(ids, json_object_new_string(j->id));
+	}
+	data.version++;
+	json_object_object_add(o, "changed", ids);
+	return send_json(c, 200, o);
+}
+
+static enum MHD_Result set_fault(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct { const char *name; int *field; } table[] = {
+		{ "fail_429_pct", &faults.fail_429_pct }, { "fail_5xx_pct", &faults.fail_5xx_pct },
+		{ "burst_5xx", &faults.burst_5xx }, { "slow_ms", &faults.slow_ms },
+		{ "truncate_pct", &faults.truncate_pct }, { "trickle", &faults.trickle },
+		{ "retry_after", &faults.retry_after }, { "oversize_mb", &faults.oversize_mb },
+		{ "mutate_on_page", &faults.mutate_on_page },
+	};
+
+	(void)cls;
+	(void)kind;
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (value && strcmp(key, table[i].name) == 0)
+			*table[i].field = (int)strtol(value, NULL, 10);
+	return MHD_YES;
+}
+
+static enum MHD_Result control(struct MHD_Connection *c, const char *url)
+{
+	if (strcmp(url, "/_sim/expected") == 0)
+		return expected(c);
+	if (strcmp(url, "/_sim/config") == 0) {
+		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, set_fault, NULL);
+		return send_json(c, 200, json_object_new_object());
+	}
+	if (strcmp(url, "/_sim/log") == 0) {
+		size_t len = 1;
+		char *text, *p;
+		enum MHD_Result r;
+
+		for (size_t i = 0; i < reqlog.n; i++)
+			len += strlen(reqlog.lines[i]) + 1;
+		text = malloc(len);
+		if (!text)
+			return MHD_NO;
+		p = text;
+		*p = '\0';
+		for (size_t i = 0; i < reqlog.n; i++) {
+			size_t n = strlen(reqlog.lines[i]);
+
+			memcpy(p, reqlog.lines[i], n);
+			p[n] = '\n';
+			p += n + 1;
+		}
+		*p = '\0';
+		r = send_text(c, 200, text, "text/plain", -1, 0, 0, 0);
+		free(text);
+		if (arg_long(c, "clear", 0)) {
+			for (size_t i = 0; i < reqlog.n; i++)
+				free(reqlog.lines[i]);
+			reqlog.n = 0;
+		}
+		return r;
+	}
+	if (strcmp(url, "/_sim/stats") == 0) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "api_requests", json_object_new_int64(reqlog.api_requests));
+		json_object_object_add(o, "served_429", json_object_new_int64(reqlog.served_429));
+		json_object_object_add(o, "served_5xx", json_object_new_int64(reqlog.served_5xx));
+		json_object_object_add(o, "jobs", json_object_new_int64((int64_t)data.n_jobs));
+		json_object_object_add(o, "customers", json_object_new_int64((int64_t)data.n_customers));
+		json_object_object_add(o, "estimates", json_object_new_int64((int64_t)data.n_estimates));
+		return send_json(c, 200, o);
+	}
+	if (strcmp(url, "/_sim/mutate") == 0 || strcmp(url, "/_sim/delete") == 0 ||
+	    strcmp(url, "/_sim/vanish") == 0 || strcmp(url, "/_sim/silent") == 0)
+		return change(c, url + 6);
+	return send_json(c, 404, json_tokener_parse("{\"message\":\"no such control\"}"));
+}
+
+static int roll(int pct)
+{
+	return pct > 0 && (int)(sim_rand(&fault_rng) % 100) < pct;
+}
+
+static enum MHD_Result api(struct MHD_Connection *c, const char *url)
+{
+	static const struct { const char *path; enum resource r; } lists[] = {
+		{ "/jobs", R_JOBS }, { "/customers", R_CUSTOMERS },
+		{ "/estimates", R_ESTIMATES }, { "/employees", R_EMPLOYEES },
+	};
+
+	reqlog.api_requests++;
+	if (!authorized(c))
+		return send_json(c, 401, json_tokener_parse("{\"message\":\"Unauthorized\"}"));
+	if (faults.burst_5xx > 0 || roll(faults.fail_5xx_pct)) {
+		if (faults.burst_5xx > 0)
+			faults.burst_5xx--;
+		reqlog.served_5xx++;
+		return send_text(c, 503, "<html><body>Service Unavailable</body></html>",
+				 "text/html", -1, 0, 0, 0);
+	}
+	if (roll(faults.fail_429_pct)) {
+		reqlog.served_429++;
+		return send_text(c, 429, "{\"message\":\"Too Many Requests\"}", "application/json",
+				 faults.retry_after, 0, 0, 0);
+	}
+	if (faults.oversize_mb > 0)
+		return send_text(c, 200, "", "application/json", -1, 0, 0,
+				 (size_t)faults.oversize_mb << 20);
+	for (size_t i = 0; i < 4; i++)
+		if (strcmp(url, lists[i].path) == 0)
+			return list(c, lists[i].r, lists[i].path + 1);
+	if (strcmp(url, "/company") == 0) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "id", json_object_new_string(data.company_id));
+		json_object_object_add(o, "name", json_object_new_string("Patton Plumbing"));
+		json_object_object_add(o, "time_zone", json_object_new_string(data.tz));
+		return send_json(c, 200, o);
+	}
+	if (strncmp(url, "/jobs/", 6) == 0) {
+		for (size_t i = 0; i < data.n_jobs; i++)
+			if (strcmp(data.jobs[i].id, url + 6) == 0 && !data.jobs[i].hidden)
+				return send_json(c, 200, job_json(&data.jobs[i]));
+		return send_json(c, 404, json_object_new_object());
+	}
+	return send_text(c, 404, "<html><body>Not Found</body></html>", "text/html", -1, 0, 0, 0);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **con_cls)
+{
+	struct query q = { "" };
+	enum MHD_Result r;
+	int slow, truncate, trickle;
+
+	(void)cls;
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	static int seen_headers;
+
+	if (*con_cls == NULL) {
+		*con_cls = &seen_headers; /* first call: headers only */
+		return MHD_YES;
+	}
+	if (strcmp(method, "GET") != 0)
+		return send_json(c, 405, json_tokener_parse("{\"message\":\"GET only\"}"));
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
+	pthread_mutex_lock(&sim_lock);
+	slow = strncmp(url, "/_sim/", 6) ? faults.slow_ms : 0;
+	truncate = strncmp(url, "/_sim/", 6) ? roll(faults.truncate_pct) : 0;
+	trickle = strncmp(url, "/_sim/", 6) ? faults.trickle : 0;
+	if (truncate || trickle) {
+		/* Build the real answer, then cut it short or dribble it. */
+		pthread_mutex_unlock(&sim_lock);
+		if (slow)
+			usleep((useconds_t)slow * 1000);
+		pthread_mutex_lock(&sim_lock);
+		log_request(method, url, q.text);
+		r = send_text(c, 200, "{\"page\":1,\"page_size\":10,\"total_pages\":1,\"jobs\":[",
+			      "application/json", -1, truncate, trickle, 0);
+		pthread_mutex_unlock(&sim_lock);
+		return r;
+	}
+	pthread_mutex_unlock(&sim_lock);
+	if (slow)
+		usleep((useconds_t)slow * 1000);
+	pthread_mutex_lock(&sim_lock);
+	r = strncmp(url, "/_sim/", 6) == 0 ? control(c, url) : api(c, url);
+	if (strncmp(url, "/_sim/", 6) != 0)
+		log_request(method, url, q.text);
+	pthread_mutex_unlock(&sim_lock);
+	return r;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: hcpsim [--port N] [--port-file F] [--dataset plumbing|small]\n"
+		"              [--jobs N --customers N --estimates N] [--ties N] [--seed N]\n"
+		"              [--tz ZONE] [--api-key KEY] [--now EPOCH] [--fail-429-pct N] ...\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct sim_gen_options o = { 1, 23676, 21829, 8174, 0, 0, "America/Chicago" };
+	const char *port_file = NULL;
+	struct MHD_Daemon *d;
+	const union MHD_DaemonInfo *info;
+	struct sockaddr_in sa;
+	long port = 0;
+
+	o.now = (int64_t)time(NULL);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!v) {
+			usage();
+			return 2;
+		}
+		i++;
+		if (strcmp(a, "--port") == 0) port = strtol(v, NULL, 10);
+		else if (strcmp(a, "--port-file") == 0) port_file = v;
+		else if (strcmp(a, "--dataset") == 0 && strcmp(v, "small") == 0) {
+			o.jobs = 2400; o.customers = 1500; o.estimates = 500;
+		} else if (strcmp(a, "--dataset") == 0) { /* plumbing: the defaults */ }
+		else if (strcmp(a, "--jobs") == 0) o.jobs = strtoul(v, NULL, 10);
+		else if (strcmp(a, "--customers") == 0) o.customers = strtoul(v, NULL, 10);
+		else if (strcmp(a, "--estimates") == 0) o.estimates = strtoul(v, NULL, 10);
+		else if (strcmp(a, "--ties") == 0) o.ties = strtoul(v, NULL, 10);
+		else if (strcmp(a, "--seed") == 0) o.seed = strtoull(v, NULL, 10);
+		else if (strcmp(a, "--tz") == 0) o.tz = v;
+		else if (strcmp(a, "--api-key") == 0) api_key = v;
+		else if (strcmp(a, "--now") == 0) o.now = strtoll(v, NULL, 10);
+		else if (strcmp(a, "--fail-429-pct") == 0) faults.fail_429_pct = (int)strtol(v, NULL, 10);
+		else if (strcmp(a, "--fail-5xx-pct") == 0) faults.fail_5xx_pct = (int)strtol(v, NULL, 10);
+		else {
+			usage();
+			return 2;
+		}
+	}
+	if (sim_generate(&data, &o) < 0) {
+		fprintf(stderr, "hcpsim: cannot generate the data set\n");
+		return 1;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* loopback only */
+	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			     MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, handle, NULL,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "hcpsim: cannot listen on port %ld\n", port);
+		return 1;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	port = info ? info->port : port;
+	if (port_file) {
+		FILE *f = fopen(port_file, "w");
+
+		if (!f || fprintf(f, "%ld\n", port) < 0 || fclose(f) != 0) {
+			fprintf(stderr, "hcpsim: cannot write %s\n", port_file);
+			return 1;
+		}
+	}
+	fprintf(stderr, "hcpsim: %zu jobs, %zu customers, %zu estimates on http://127.0.0.1:%ld\n",
+		data.n_jobs, data.n_customers, data.n_estimates, port);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	while (!stop)
+		pause();
+	MHD_stop_daemon(d);
+	for (size_t i = 0; i < reqlog.n; i++)
+		free(reqlog.lines[i]);
+	free(reqlog.lines);
+	for (int i = 0; i < 4; i++)
+		free(cache[i].idx);
+	sim_data_free(&data);
+	return 0;
+}
