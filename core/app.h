@@ -7,7 +7,7 @@
 #ifndef LL_APP_H
 #define LL_APP_H
 
-#include "config.h"
+#include "configfile.h"
 #include "db.h"
 #include "loader.h"
 #include "rules.h"

@@ -9,7 +9,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "configfile.h"
 #include "db.h"
 #include "http.h"
 #include "leadledger/provider.h"

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "configfile.h"
 #include "leadledger/provider.h"
 
 struct ll_http_stats {

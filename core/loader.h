@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "configfile.h"
 #include "errors.h"
 #include "leadledger/provider.h"
 

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "config.h"
+#include "configfile.h"
 #include "db.h"
 #include "rules.h"
 

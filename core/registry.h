@@ -14,7 +14,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "configfile.h"
 #include "db.h"
 
 int ll_registry_reconcile(struct ll_db *db, const struct ll_config *cfg,

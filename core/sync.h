@@ -17,7 +17,7 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "configfile.h"
 #include "db.h"
 #include "loader.h"
 #include "rules.h"

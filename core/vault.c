@@ -400,6 +400,23 @@ void ll_vault_parsed_release(struct ll_vault_parsed *p)
 	p->payload_len = 0;
 }
 
+/* The decoder ignores the unused low bits of the last character, so two
+ * texts could carry one payload: accept only the canonical encoding. */
+static int canonical_base64(const unsigned char *bin, size_t len, const char *text,
+			    size_t text_len)
+{
+	size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *again = malloc(cap);
+	int same;
+
+	if (!again)
+		return 0;
+	sodium_bin2base64(again, cap, bin, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	same = strlen(again) == text_len && memcmp(again, text, text_len) == 0;
+	free(again);
+	return same;
+}
+
 enum ll_vault_error ll_vault_parse(const char *text, struct ll_vault_parsed *out)
 {
 	const char *p = text, *colon, *end = NULL;
@@ -441,6 +458,10 @@ enum ll_vault_error ll_vault_parse(const char *text, struct ll_vault_parsed *out
 	if (out->payload_len < LL_VAULT_NONCE_BYTES + LL_VAULT_TAG_BYTES) {
 		ll_vault_parsed_release(out);
 		return LL_VAULT_ESHORT;
+	}
+	if (!canonical_base64(out->payload, out->payload_len, colon + 1, b64len)) {
+		ll_vault_parsed_release(out);
+		return LL_VAULT_EBASE64;
 	}
 	return LL_VAULT_OK;
 }

@@ -212,8 +212,8 @@ static enum ll_status hcp_fetch_page(void *state, const struct ll_fetch *rq,
 	if (!page->done && rq->mode == LL_FETCH_INCREMENTAL) {
 		/* Sorted newest first: once this page reaches below the
 		 * watermark, every later page lies wholly below it. */
-		size_t n = json_object_array_length(records);
-		struct json_object *oldest = json_object_array_get_idx(records, n - 1);
+		size_t count = json_object_array_length(records);
+		struct json_object *oldest = json_object_array_get_idx(records, count - 1);
 		int64_t us;
 
 		page->done = get_time(s, oldest, "updated_at", &us, &present) == 0 && present &&

@@ -10,8 +10,8 @@
  * Credentials are kept as the vault ciphertexts found in the file; a value
  * that is not a vault ciphertext is an error (and is never echoed).
  */
-#ifndef LL_CONFIG_H
-#define LL_CONFIG_H
+#ifndef LL_CONFIGFILE_H
+#define LL_CONFIGFILE_H
 
 #include <stdint.h>
 

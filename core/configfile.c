@@ -1,4 +1,4 @@
-#include "config.h"
+#include "configfile.h"
 
 #include <libconfig.h>
 #include <stdlib.h>
