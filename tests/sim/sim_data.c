@@ -406,9 +406,10 @@ int sim_generate(struct sim_data *d, const struct sim_gen_options *o)
 	next = gen_edges(&s, d, next, number + (int)next);
 	for (; next < d->n_jobs; next++)
 		gen_history(&s, d, &p, &d->jobs[next], 1000 + (int)next);
-	/* Ties: a block of jobs sharing one updated_at (page-boundary test). */
+	/* Ties: a block of recent jobs sharing one updated_at, inside the
+	 * overlap window, so every incremental run pages across them. */
 	for (size_t i = 0; i < o->ties && i < d->n_jobs; i++)
-		d->jobs[d->n_jobs - 1 - i].updated = d->now - 40 * DAY;
+		d->jobs[d->n_jobs - 1 - i].updated = d->now - 120;
 	for (size_t i = 0; i < d->n_estimates; i++) {
 		struct sim_estimate *e = &d->estimates[i];
 		static const char *const approvals[] = { NULL, "approved", "declined", "awaiting response" };

@@ -1,0 +1,57 @@
+# Backfill of the small data set, then reports against the simulator's own
+# totals: the last 30 days, DST days, local-midnight edges, all time.
+. "$LL_ROOT/tests/integration/harness.sh"
+
+setup_site --dataset small --seed 3
+"${LL[@]}" sync >"$WORK/sync.out" 2>>"$WORK/ll.log"
+ok $? "first sync (full backfill) succeeds"
+eq "$(table_count jobs)" 2400 "all jobs stored"
+eq "$(table_count customers)" 1500 "all customers stored"
+eq "$(table_count estimates)" 500 "all estimates stored"
+eq "$(table_count employees)" 12 "all employees stored"
+eq "$(sql "SELECT count(*) FROM sync_runs WHERE status = 'success'")" 4 "one successful run per stream"
+eq "$(sql "SELECT api_calls FROM sync_runs WHERE stream = 'jobs'")" 24 "jobs backfill used ceil(2400/100) requests"
+eq "$(sim_requests 'page_size=100&sort_by=created_at&sort_direction=asc')" 44 "backfill pages sorted by created_at ascending at page size 100"
+check "one-line summary per stream when not on a terminal" grep -q "acme/housecallpro jobs: success, 24 pages, 2400 records" "$WORK/sync.out"
+
+read -r FROM TO < <("${LL[@]}" report --site acme --days 30 --format json | jq -r '"\(.from) \(.to)"')
+report_matches "$FROM" "$TO" "last 30 days"
+report_matches 2025-03-09 2025-03-09 "spring-forward DST day (23 hours)"
+report_matches 2025-11-02 2025-11-02 "fall-back DST day (25 hours)"
+report_matches 2025-03-08 2025-03-10 "days around spring-forward"
+report_matches 2025-11-01 2025-11-01 "window ending at local midnight"
+report_matches 2025-11-03 2025-11-03 "window starting at local midnight"
+report_matches 2019-01-01 2027-12-31 "all time"
+report_matches 2024-06-01 2024-06-30 "a past month"
+
+JSON=$("${LL[@]}" report --site acme --days 30 --format json)
+eq "$(echo "$JSON" | jq '.categories | length')" 8 "all eight categories appear"
+eq "$(echo "$JSON" | jq -c '[.categories[].category] | sort')" \
+	'["ai_phone","direct","google","referral","repeat_customer","social","unknown","website"]' "category names"
+eq "$(echo "$JSON" | jq '[.categories[] | [-.revenue_cents, .category]] == ([.categories[] | [-.revenue_cents, .category]] | sort)')" \
+	true "ordered by revenue descending, then name"
+eq "$(echo "$JSON" | jq '([.categories[].revenue_cents] | add) == .total.revenue_cents')" true "total is the sum"
+eq "$(echo "$JSON" | jq -r '.total.revenue')" "98883.00" "30-day revenue is the brief's \$98,883.00"
+eq "$(echo "$JSON" | jq -r '.timezone + " " + .currency')" "America/Chicago USD" "time zone and currency"
+eq "$("${LL[@]}" report --site acme --days 30 --format csv | head -1)" "category,jobs,revenue_cents,revenue" "csv header"
+eq "$("${LL[@]}" report --site acme --days 30 --format csv | wc -l)" 10 "csv: header, 8 channels, total"
+check "table shows shares" sh -c "'$LL_BIN' -c '$CONF' report --site acme --days 30 | grep -q 'repeat_customer .* 52.5%'"
+check "--unknown lists the raw strings that fell into unknown" sh -c \
+	"'$LL_BIN' -c '$CONF' report --site acme --from 2019-01-01 --to 2027-12-31 --unknown | grep -q Groupon"
+
+# The injection-shaped lead source is stored verbatim and the table survives.
+eq "$(sql "SELECT count(*) > 0 FROM jobs WHERE lead_source_raw = 'x''); DROP TABLE jobs; --'")" t \
+	"hostile lead source stored verbatim"
+
+# A second full sweep changes nothing.
+SUM_BEFORE=$(sql "SELECT md5(string_agg(external_id || status_class || amount_cents || coalesce(resolved_at::text,'') || lead_source_category || deleted || coalesce(vanished_at::text,''), ',' ORDER BY external_id)) FROM jobs")
+"${LL[@]}" sync --full >>"$WORK/ll.log" 2>&1
+ok $? "sync --full succeeds"
+eq "$(sql "SELECT md5(string_agg(external_id || status_class || amount_cents || coalesce(resolved_at::text,'') || lead_source_category || deleted || coalesce(vanished_at::text,''), ',' ORDER BY external_id)) FROM jobs")" \
+	"$SUM_BEFORE" "--full changes nothing"
+eq "$(sql "SELECT sum(rows_inserted) FROM sync_runs WHERE mode = 'full' AND id > 4")" 0 "--full inserts no rows"
+
+# The report query is an index-only GROUP BY.
+PLAN=$(psql -XAtq -d "$T_DB" -c "EXPLAIN SELECT j.lead_source_category, count(*), sum(j.amount_cents) FROM jobs j WHERE j.integration_id IN (SELECT id FROM site_integrations WHERE site_id = 'acme') AND j.status_class = 1 AND NOT j.deleted AND j.vanished_at IS NULL AND j.resolved_at >= '2026-01-01' AND j.resolved_at < '2026-02-01' GROUP BY 1")
+echo "$PLAN" | sed 's/^/# /'
+check "report query uses jobs_report_idx" grep -q jobs_report_idx <<<"$PLAN"
