@@ -1,0 +1,79 @@
+# The vault end to end: no secret in logs, errors or the database; swapped
+# ciphertexts refuse to decrypt and make no request; rotation k1 -> k2 over
+# 10,000 stored credentials; keyring permissions.
+. "$LL_ROOT/tests/integration/harness.sh"
+
+SIM_KEY=SENTINEL-7f3a-$RANDOM$RANDOM
+setup_site --dataset small --seed 4 --jobs 600 --customers 300 --estimates 100
+"${LL[@]}" -v sync >"$WORK/debug.log" 2>&1
+ok $? "sync with debug logging"
+ge "$(grep -c 'GET' "$WORK/debug.log")" 10 "debug log shows the requests"
+pg_dump -d "$T_DB" >"$WORK/dump.sql"
+for f in "$WORK/debug.log" "$WORK/ll.log" "$WORK/dump.sql" "$CONF" "$WORK/keyring"; do
+	eq "$(grep -c SENTINEL-7f3a "$f")" 0 "no plaintext secret in $(basename "$f")"
+done
+eq "$(grep -o 'v1:k1:' "$WORK/dump.sql" | wc -l)" 2 "the database holds only the ciphertext (current and as configured)"
+
+# Two sites with their own keys; swap their ciphertexts in the file.
+CT_B=$(encrypt_key "$WORK/keyring" bravo "$SIM_KEY")
+write_config "$CONF" "$CONN" "$WORK/keyring" <<CONF
+sites = (
+$(site_block acme "$CT_B" "$SIM_URL" 100)
+,
+$(site_block bravo "$CT" "$SIM_URL" 100)
+);
+CONF
+sim_get "/_sim/log?clear=1" >/dev/null
+"${LL[@]}" sync >"$WORK/swap.out" 2>&1
+eq "$?" 1 "swapped ciphertexts fail the sync"
+eq "$(grep -c 'does not decrypt' "$WORK/swap.out")" 2 "both sites report a credential that does not decrypt"
+eq "$(sim_get /_sim/log | grep -c GET)" 0 "no HTTP request is made for them"
+eq "$(sql "SELECT count(*) FROM site_integrations WHERE needs_attention")" 2 "both need attention"
+check "status shows the reason" sh -c "'$LL_BIN' -c '$CONF' status | grep -q 'does not decrypt'"
+eq "$(grep -c SENTINEL-7f3a "$WORK/swap.out")" 0 "the error names no secret"
+
+# Rotation over 10,000 stored credentials (plus the real one).
+write_config "$CONF" "$CONN" "$WORK/keyring" <<CONF
+sites = (
+$(site_block acme "$CT" "$SIM_URL" 100)
+);
+CONF
+"${LL[@]}" migrate >>"$WORK/ll.log" 2>&1
+"$LL_BUILD/tests/tools/credgen" make "$WORK/keyring" 10000 >"$WORK/creds.tsv"
+ok $? "10,000 credentials under k1"
+cut -f1 "$WORK/creds.tsv" | awk '{print $1 "\tRot " $1 "\telite\tUTC"}' >"$WORK/sites.tsv"
+psql -XAtq -d "$T_DB" -c "\\copy sites (id, name, plan, timezone) FROM '$WORK/sites.tsv'"
+psql -XAtq -d "$T_DB" -c "\\copy site_integrations (site_id, provider, credentials) FROM '$WORK/creds.tsv'"
+eq "$(sql "SELECT count(*) FROM site_integrations")" 10002 "stored (with acme and the disabled bravo)"
+"$LL_BIN" vault keygen --keyring "$WORK/keyring" --key-id k2 >>"$WORK/ll.log"
+ok $? "k2 added and made active"
+"${LL[@]}" vault rewrap >"$WORK/rewrap.out" 2>&1
+eq "$?" 1 "rewrap exits 1: bravo still holds acme's swapped ciphertext"
+check "rewrap names the credential it could not rewrap" grep -q "bravo/housecallpro: credential 'api_key' (key id 'k1') cannot be rewrapped" "$WORK/rewrap.out"
+check "rewrap reports what is left on old keys" grep -q "10001 integrations under key k2; 1 integration still hold" "$WORK/rewrap.out"
+eq "$(sql "SELECT count(*) FROM site_integrations WHERE credentials::text LIKE '%v1:k1:%' AND site_id <> 'bravo'")" 0 "no other credential left on k1"
+sed -i '/^k1 /d' "$WORK/keyring"
+psql -XAtq -d "$T_DB" -c "SELECT site_id, provider, e.key, e.value FROM site_integrations, jsonb_each_text(credentials) e WHERE site_id LIKE 'rot-%'" -F $'\t' |
+	"$LL_BUILD/tests/tools/credgen" verify "$WORK/keyring" >"$WORK/verify.out"
+ok $? "all decrypt after k1 is removed"
+check "10,000 verified" grep -q "^10000 decrypt, 0 fail" "$WORK/verify.out"
+"${LL[@]}" sync --site acme >>"$WORK/ll.log" 2>&1
+ok $? "the rewrapped real credential still syncs without k1"
+
+# vault encrypt takes the secret on standard input only.
+eq "$(printf '' | "${LL[@]}" vault encrypt --site acme --provider housecallpro --field api_key >/dev/null 2>&1; echo $?)" 2 \
+	"an empty secret is refused"
+
+# Keyring permissions and symlinks: refused before anything starts.
+chmod 0644 "$WORK/keyring"
+"${LL[@]}" check-config >"$WORK/perm.out" 2>&1
+eq "$?" 78 "keyring mode 0644: check-config exits 78"
+check "the message names the path" grep -q "$WORK/keyring: mode 0644" "$WORK/perm.out"
+"$LLD_BIN" -c "$CONF" >"$WORK/perm-daemon.out" 2>&1
+eq "$?" 78 "keyring mode 0644: leadledgerd exits 78"
+chmod 0600 "$WORK/keyring"
+ln -sf "$WORK/keyring" "$WORK/keyring.link"
+sed -i "s|keyring = \"$WORK/keyring\"|keyring = \"$WORK/keyring.link\"|" "$CONF"
+"${LL[@]}" check-config >"$WORK/link.out" 2>&1
+eq "$?" 78 "keyring behind a symlink: exit 78"
+check "the message says why" grep -q "symbolic links are refused" "$WORK/link.out"
