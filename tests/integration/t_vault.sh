@@ -64,6 +64,28 @@ ok $? "the rewrapped real credential still syncs without k1"
 eq "$(printf '' | "${LL[@]}" vault encrypt --site acme --provider housecallpro --field api_key >/dev/null 2>&1; echo $?)" 2 \
 	"an empty secret is refused"
 
+# A provider that rotates its refresh token stores it through the vault
+# before using it; the rotated token survives a reload of an unchanged file.
+ROT_CT=$(printf 'secret-initial' | "${LL[@]}" vault encrypt --site rotor --provider tp_rotate --field refresh_token)
+cat >"$WORK/rotate.conf" <<CONF
+database = "$CONN";
+keyring = "$WORK/keyring";
+provider_dir = "$LL_BUILD/tests/providers/.libs";
+lead_sources = "$LL_ROOT/etc/lead-sources.conf";
+sites = ( { id = "rotor"; name = "R"; plan = "elite"; timezone = "UTC";
+  integrations = ( { provider = "tp_rotate"; credentials = { refresh_token = "$ROT_CT"; }; } ); } );
+CONF
+"$LL_BIN" -c "$WORK/rotate.conf" sync >>"$WORK/ll.log" 2>&1
+ok $? "a provider rotates its token through credential_set"
+"$LL_BIN" -c "$WORK/rotate.conf" sync >>"$WORK/ll.log" 2>&1
+ok $? "and again after a reload of the unchanged file"
+check "the rotated token survived the reload (generation 2)" grep -q "rotor/tp_rotate: refresh token rotated to generation 2" "$WORK/ll.log"
+psql -XAtq -d "$T_DB" -F $'\t' -c "SELECT site_id, provider, e.key, e.value FROM site_integrations, jsonb_each_text(credentials) e WHERE site_id = 'rotor'" >"$WORK/rot.tsv"
+check "the stored token is encrypted under the active key" grep -q "v1:k2:" "$WORK/rot.tsv"
+eq "$(grep -c 'secret-rotated' "$WORK/rot.tsv")" 0 "and never stored in plaintext"
+"$LL_BUILD/tests/tools/credgen" verify "$WORK/keyring" <"$WORK/rot.tsv" >/dev/null
+ok $? "the stored rotated token decrypts"
+
 # Keyring permissions and symlinks: refused before anything starts.
 chmod 0644 "$WORK/keyring"
 "${LL[@]}" check-config >"$WORK/perm.out" 2>&1
