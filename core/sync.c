@@ -583,7 +583,10 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 			worst = st;
 		if (st != LL_RUN_SUCCESS && !err[0])
 			snprintf(err, errlen, "%s: %s", host.prefix, serr);
-		if (st != LL_RUN_SUCCESS && (host.attention[0] || (opt->stop && *opt->stop)))
+		/* An unreachable or rate-limiting CRM will not serve the next
+		 * stream either: end the pass; a bad page in one stream does not
+		 * stop the others. */
+		if (st == LL_RUN_PARTIAL || host.attention[0] || (opt->stop && *opt->stop))
 			break;
 	}
 	if (have_rules)

@@ -51,6 +51,14 @@ eq "$(sql "SELECT md5(string_agg(external_id || status_class || amount_cents || 
 	"$SUM_BEFORE" "--full changes nothing"
 eq "$(sql "SELECT sum(rows_inserted) FROM sync_runs WHERE mode = 'full' AND id > 4")" 0 "--full inserts no rows"
 
+# On a terminal, sync shows a progress line with pages, records, rate and ETA.
+sim_get "/_sim/config?slow_ms=30" >/dev/null
+script -qec "'$LL_BIN' -c '$CONF' sync --full" /dev/null >"$WORK/tty.out" 2>&1
+ok $? "sync on a terminal"
+sim_get "/_sim/config?slow_ms=0" >/dev/null
+check "progress line: page N/M, records, rate" grep -q "acme/housecallpro jobs: page [0-9]*/24, [0-9]*/2400 records, [0-9]* rec/s" "$WORK/tty.out"
+check "progress line: ETA" grep -q "ETA [0-9]*:[0-9][0-9]" "$WORK/tty.out"
+
 # The report query is an index-only GROUP BY.
 PLAN=$(psql -XAtq -d "$T_DB" -c "EXPLAIN SELECT j.lead_source_category, count(*), sum(j.amount_cents) FROM jobs j WHERE j.integration_id IN (SELECT id FROM site_integrations WHERE site_id = 'acme') AND j.status_class = 1 AND NOT j.deleted AND j.vanished_at IS NULL AND j.resolved_at >= '2026-01-01' AND j.resolved_at < '2026-02-01' GROUP BY 1")
 echo "$PLAN" | sed 's/^/# /'

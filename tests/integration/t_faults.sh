@@ -54,6 +54,20 @@ eq "$(sql "SELECT cursor FROM sync_state WHERE stream = 'employees'")" "$CURSOR_
 sim_get "/_sim/config?oversize_mb=0" >/dev/null
 sed -i 's/ max_body_bytes = 1048576;//' "$CONF"
 
+# A server that stalls is abandoned at the configured timeout and retried;
+# past the retry budget the run ends with its checkpoint.
+sed -i 's/timeout = 20;/timeout = 1;/; s/retry_budget = 120;/retry_budget = 4;/' "$CONF"
+sim_get "/_sim/config?slow_ms=5000" >/dev/null
+START=$(date +%s)
+"${LL[@]}" sync >"$WORK/stall.out" 2>&1
+eq "$?" 1 "a stalled server fails the run"
+le "$(( $(date +%s) - START ))" 15 "abandoned within the timeout and budget"
+check "the error says timeout" grep -q "Timeout was reached" "$WORK/stall.out"
+sim_get "/_sim/config?slow_ms=0" >/dev/null
+sed -i 's/timeout = 1;/timeout = 20;/; s/retry_budget = 4;/retry_budget = 120;/' "$CONF"
+"${LL[@]}" sync >>"$WORK/ll.log" 2>&1
+ok $? "the next run succeeds"
+
 # 401: one request, no retries, the integration needs attention, and the
 # next run makes no request at all until the credentials change.
 CT_BAD=$(encrypt_key "$WORK/keyring" acme "wrong-key")

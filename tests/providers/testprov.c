@@ -7,8 +7,14 @@
  *   TP_SHORT_SIZE     struct_size smaller than ABI 1.0
  *   TP_NULL_CALLBACK  map_record left NULL
  *   TP_NO_SYMBOL      exports its descriptor under another name
+ *   TP_ROTATE         a good provider that rotates its refresh token on
+ *                     every page, as Jobber does: it reads the token, stores
+ *                     a new one with credential_set() (durable before it
+ *                     returns) and fails the page unless it reads it back
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "leadledger/provider.h"
 
@@ -22,27 +28,74 @@ static const struct ll_stream_def tp_streams[] = {
 	{ NULL, LL_ENTITY_JOB, 0 },
 };
 
+struct tp_state {
+	const struct ll_host_api *api;
+	struct ll_host *h;
+};
+
 static enum ll_status tp_init(const struct ll_host_api *api, struct ll_host *h, void **state,
 			      char *err)
 {
-	(void)api;
-	(void)h;
-	(void)err;
-	*state = NULL;
+	struct tp_state *s = calloc(1, sizeof *s);
+
+	if (!s) {
+		snprintf(err, LL_ERR_MAX, "out of memory");
+		return LL_ERR_INTERNAL;
+	}
+	s->api = api;
+	s->h = h;
+	*state = s;
 	return LL_OK;
 }
 
 static void tp_fini(void *state)
 {
-	(void)state;
+	free(state);
 }
+
+#ifdef TP_ROTATE
+static enum ll_status rotate_token(struct tp_state *s, char *err)
+{
+	char token[256], next[300], again[300];
+	long n = 0;
+
+	if (s->api->credential_get(s->h, "refresh_token", token, sizeof token) < 0) {
+		snprintf(err, LL_ERR_MAX, "no refresh token");
+		return LL_ERR_AUTH;
+	}
+	if (strncmp(token, "secret-rotated-", 15) == 0)
+		n = strtol(token + 15, NULL, 10);
+	snprintf(next, sizeof next, "secret-rotated-%ld", n + 1);
+	s->api->wipe(token, sizeof token);
+	if (s->api->credential_set(s->h, "refresh_token", next) < 0) {
+		snprintf(err, LL_ERR_MAX, "could not store the rotated token");
+		return LL_ERR_INTERNAL;
+	}
+	if (s->api->credential_get(s->h, "refresh_token", again, sizeof again) < 0 ||
+	    strcmp(again, next) != 0) {
+		snprintf(err, LL_ERR_MAX, "the vault did not return the rotated token");
+		return LL_ERR_INTERNAL;
+	}
+	s->api->wipe(again, sizeof again);
+	/* The generation number is not secret: tests read it from the log. */
+	s->api->log(s->h, LL_LOG_NOTICE, "refresh token rotated to generation %ld", n + 1);
+	return LL_OK;
+}
+#endif
 
 static enum ll_status tp_fetch(void *state, const struct ll_fetch *rq, struct ll_page *page,
 			       char *err)
 {
-	(void)state;
 	(void)rq;
+#ifdef TP_ROTATE
+	enum ll_status st = rotate_token(state, err);
+
+	if (st != LL_OK)
+		return st;
+#else
+	(void)state;
 	(void)err;
+#endif
 	page->records = json_object_new_array();
 	page->done = 1;
 	return LL_OK;
