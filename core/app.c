@@ -66,12 +66,12 @@ int ll_app_connect(struct ll_app *app)
 	return LL_EXIT_OK;
 }
 
-int ll_app_check_schema(struct ll_app *app)
+int ll_check_schema(struct ll_db *db)
 {
 	struct ll_migrate_status st;
 	char err[512];
 
-	if (ll_migrate_status(&app->db, &st, err, sizeof err) < 0) {
+	if (ll_migrate_status(db, &st, err, sizeof err) < 0) {
 		ll_error("%s", err);
 		return LL_EXIT_RUNTIME;
 	}

@@ -39,6 +39,6 @@ int ll_app_load_config(struct ll_app *app, const char *path);
 int ll_app_load_keyring(struct ll_app *app);
 int ll_app_connect(struct ll_app *app);
 /* Refuse pending, unknown or dirty migrations (daemon start). */
-int ll_app_check_schema(struct ll_app *app);
+int ll_check_schema(struct ll_db *db);
 
 #endif

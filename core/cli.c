@@ -179,8 +179,9 @@ static int cmd_sync(struct ll_cli *cli, int argc, char **argv)
 	};
 	struct progress prog = { isatty(STDERR_FILENO), ll_monotonic_ms() };
 	struct ll_sync_progress cb = { progress_page, progress_done, &prog };
-	struct ll_sync_options opt = { 0, NULL, &cb };
+	struct ll_sync_options opt = { 0, NULL, &cb, NULL };
 	struct ll_sync_context ctx;
+	struct ll_lease lease;
 	const char *site_id = NULL;
 	int c, rc, synced = 0, worst = LL_RUN_SUCCESS;
 	char err[1024];
@@ -196,7 +197,7 @@ static int cmd_sync(struct ll_cli *cli, int argc, char **argv)
 	if (optind != argc)
 		return LL_EXIT_USAGE;
 	if ((rc = need_db(cli)) || (rc = ll_app_load_keyring(&cli->app)) ||
-	    (rc = ll_app_check_schema(&cli->app)))
+	    (rc = ll_check_schema(&cli->app.db)))
 		return rc;
 	if (site_id && !ll_config_site(&cli->app.cfg, site_id)) {
 		ll_error("no site '%s' in %s", site_id, cli->config_path);
@@ -208,6 +209,12 @@ static int cmd_sync(struct ll_cli *cli, int argc, char **argv)
 	}
 	ctx = (struct ll_sync_context){ &cli->app.db, &cli->app.cfg, &cli->app.providers,
 					cli->app.keyring, &cli->app.rules };
+	/* Take the integration's lease like a daemon would, so a manual sync
+	 * never runs beside leadledgerd's. */
+	ll_lease_init(&lease, cli->app.cfg.lease_s);
+	opt.lease = &lease;
+	if (ll_schedule_reap_local(&cli->app.db, err, sizeof err) < 0)
+		ll_warning("%s", err);
 	for (size_t i = 0; i < cli->app.cfg.n_sites; i++) {
 		const struct ll_site_conf *s = &cli->app.cfg.sites[i];
 
@@ -219,14 +226,35 @@ static int cmd_sync(struct ll_cli *cli, int argc, char **argv)
 			continue;
 		}
 		for (size_t j = 0; j < s->n_integrations; j++) {
-			enum ll_run_status st = ll_sync_integration(&ctx, s, &s->integrations[j],
-								    &opt, err, sizeof err);
+			const struct ll_integration_conf *ic = &s->integrations[j];
+			struct ll_sync_result res;
+			struct ll_claim claim;
+			int64_t after, backoff;
+			char busy[128];
+			int got = ll_schedule_claim(&cli->app.db, &lease, s->id, ic->provider, &claim,
+						    busy, sizeof busy, err, sizeof err);
 
 			synced++;
-			if (st != LL_RUN_SUCCESS)
+			if (got <= 0) {
+				if (got < 0)
+					ll_error("%s", err);
+				else
+					printf("%s/%s: being synced by %s; skipped\n", s->id,
+					       ic->provider, busy);
+				worst = LL_RUN_FAILED;
+				continue;
+			}
+			ll_sync_integration(&ctx, s, ic, &opt, &res);
+			if (res.status != LL_RUN_SUCCESS)
+				ll_error("%s", res.error);
+			if ((int)res.status > worst)
+				worst = res.status;
+			ll_sync_next_run(&cli->app.cfg, ll_integration_host_int(&cli->app.cfg, ic,
+						"sync_interval"), claim.backoff_s, &res, &after, &backoff);
+			if (ll_schedule_finish(&cli->app.db, &lease, claim.integration_id,
+					       ll_run_status_name(res.status), after, backoff, err,
+					       sizeof err) < 0)
 				ll_error("%s", err);
-			if ((int)st > worst)
-				worst = st;
 		}
 	}
 	if (site_id && synced == 0 && !ll_site_featured(ll_config_site(&cli->app.cfg, site_id)))

@@ -20,12 +20,15 @@
 	" (SELECT count(*) FROM estimates WHERE integration_id = i.id), " \
 	" (SELECT count(*) FROM employees WHERE integration_id = i.id), " \
 	" coalesce((SELECT r.status || coalesce(': ' || r.flag, '') FROM sync_runs r " \
-	"   WHERE r.integration_id = i.id AND r.stream = s.stream ORDER BY r.id DESC LIMIT 1), '') " \
+	"   WHERE r.integration_id = i.id AND r.stream = s.stream ORDER BY r.id DESC LIMIT 1), ''), " \
+	" greatest(0, extract(epoch FROM i.next_run_at - now()))::bigint, i.backoff_s, " \
+	" CASE WHEN i.lease_until > now() THEN i.lease_owner ELSE '' END " \
 	"FROM site_integrations i LEFT JOIN sync_state s ON s.integration_id = i.id " \
 	"ORDER BY i.site_id, i.provider, s.stream"
 
 enum { C_SITE, C_PROV, C_ENABLED, C_ATTN, C_REASON, C_STREAM, C_SUCCESS, C_AGE,
-       C_ERROR, C_RUNMODE, C_JOBS, C_CUST, C_EST, C_EMP, C_LASTRUN };
+       C_ERROR, C_RUNMODE, C_JOBS, C_CUST, C_EST, C_EMP, C_LASTRUN, C_NEXT, C_BACKOFF,
+       C_RUNNING, C_COUNT };
 
 /* Data older than twice the interval is stale (design brief). */
 static int stale(const struct ll_config *cfg, const char *site, const char *provider,
@@ -69,18 +72,20 @@ int ll_cmd_status(struct ll_cli *cli, int argc, char **argv)
 	if (fmt == LL_FORMAT_JSON)
 		arr = json_object_new_array();
 	else
-		printf("%-32s %-13s %-10s %-20s %8s %-6s %s\n", "site/provider", "stream",
-		       "state", "last success", "age(s)", "fresh", "rows (jobs/customers/estimates/employees), last run, error");
+		printf("%-32s %-13s %-10s %-20s %8s %-6s %8s %8s %s\n", "site/provider", "stream",
+		       "state", "last success", "age(s)", "fresh", "next(s)", "backoff",
+		       "rows (jobs/customers/estimates/employees), last run, error");
 	for (int i = 0; i < PQntuples(res); i++) {
-		const char *v[C_LASTRUN + 1];
+		const char *v[C_COUNT];
 		const char *state;
 		int is_stale;
 
-		for (int k = 0; k <= C_LASTRUN; k++)
+		for (int k = 0; k < C_COUNT; k++)
 			v[k] = PQgetvalue(res, i, k);
 		is_stale = stale(&cli->app.cfg, v[C_SITE], v[C_PROV], v[C_AGE]);
 		state = strcmp(v[C_ENABLED], "t") ? "disabled"
 			: strcmp(v[C_ATTN], "t") == 0 ? "attention"
+			: v[C_RUNNING][0] ? "running"
 			: v[C_RUNMODE][0] ? "resumable" : "ok";
 		if (arr) {
 			struct json_object *o = json_object_new_object();
@@ -100,16 +105,21 @@ int ll_cmd_status(struct ll_cli *cli, int argc, char **argv)
 			json_object_object_add(o, "employees", json_object_new_int64(strtoll(v[C_EMP], NULL, 10)));
 			json_object_object_add(o, "last_run", json_object_new_string(v[C_LASTRUN]));
 			json_object_object_add(o, "last_error", json_object_new_string(v[C_ERROR]));
+			json_object_object_add(o, "next_run_in_seconds",
+					       json_object_new_int64(strtoll(v[C_NEXT], NULL, 10)));
+			json_object_object_add(o, "backoff_seconds",
+					       json_object_new_int64(strtoll(v[C_BACKOFF], NULL, 10)));
+			json_object_object_add(o, "running_on", json_object_new_string(v[C_RUNNING]));
 			json_object_array_add(arr, o);
 			continue;
 		}
 		char who[160];
 
 		snprintf(who, sizeof who, "%s/%s", v[C_SITE], v[C_PROV]);
-		printf("%-32.32s %-13s %-10s %-20s %8s %-6s %s/%s/%s/%s, %s%s%s%s%s\n",
+		printf("%-32.32s %-13s %-10s %-20s %8s %-6s %8s %8s %s/%s/%s/%s, %s%s%s%s%s\n",
 		       who, v[C_STREAM][0] ? v[C_STREAM] : "-", state,
 		       v[C_SUCCESS][0] ? v[C_SUCCESS] : "never", v[C_AGE][0] ? v[C_AGE] : "-",
-		       is_stale ? "STALE" : "yes", v[C_JOBS], v[C_CUST], v[C_EST], v[C_EMP],
+		       is_stale ? "STALE" : "yes", v[C_NEXT], v[C_BACKOFF], v[C_JOBS], v[C_CUST], v[C_EST], v[C_EMP],
 		       v[C_LASTRUN][0] ? v[C_LASTRUN] : "no run",
 		       v[C_ERROR][0] ? ", error: " : "", v[C_ERROR],
 		       v[C_REASON][0] ? ", needs attention: " : "", v[C_REASON]);

@@ -31,6 +31,10 @@ void ll_config_init(struct ll_config *cfg)
 	cfg->sync_interval = 7200;
 	cfg->full_sweep_interval = 7 * 86400;
 	cfg->overlap_s = 600;
+	cfg->workers = 4;
+	cfg->lease_s = 1200; /* longer than the retry budget: see schedule.h */
+	cfg->max_backoff_s = 86400;
+	cfg->shutdown_timeout_s = 30;
 	cfg->log_level = LL_LOG_INFO;
 	cfg->http = (struct ll_http_policy){
 		.timeout_s = 120,
@@ -470,7 +474,7 @@ int ll_config_load(const char *path, struct ll_config *cfg,
 	static const char *const keys[] = {
 		"database", "keyring", "provider_dir", "lead_sources",
 		"sync_interval", "full_sweep_interval", "overlap", "log_level",
-		"http", "sites", NULL,
+		"workers", "lease", "max_backoff", "shutdown_timeout", "http", "sites", NULL,
 	};
 	struct parse p = { path, errs, 0 };
 	config_t lc;
@@ -509,6 +513,10 @@ int ll_config_load(const char *path, struct ll_config *cfg,
 	get_int(&p, root, "full_sweep_interval", 0, 366 * 86400,
 		&cfg->full_sweep_interval);
 	get_int(&p, root, "overlap", 0, 86400, &cfg->overlap_s);
+	get_int(&p, root, "workers", 1, 256, &cfg->workers);
+	get_int(&p, root, "lease", 2, 86400, &cfg->lease_s);
+	get_int(&p, root, "max_backoff", 1, 31 * 86400, &cfg->max_backoff_s);
+	get_int(&p, root, "shutdown_timeout", 1, 3600, &cfg->shutdown_timeout_s);
 	if ((s = get_string(&p, root, "log_level", 0))) {
 		static const char *const names[] = { "error", "warning", "notice", "info", "debug" };
 		int found = 0;

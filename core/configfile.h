@@ -75,6 +75,10 @@ struct ll_config {
 	int64_t sync_interval;
 	int64_t full_sweep_interval;
 	int64_t overlap_s;
+	int64_t workers;          /* leadledgerd worker threads */
+	int64_t lease_s;          /* lease length, renewed per committed page */
+	int64_t max_backoff_s;    /* cap of the failure backoff */
+	int64_t shutdown_timeout_s; /* how long SIGTERM waits for running pages */
 	int log_level;
 	struct ll_http_policy http;
 	struct ll_site_conf *sites;

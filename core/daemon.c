@@ -1,214 +1,354 @@
 /*
  * leadledgerd: keeps every elite site's integrations synced.
  *
- * This first version runs integrations one after another in one thread:
- * each syncs every sync_interval (per-integration override), failures back
- * off by doubling up to a day.  SIGHUP reloads the configuration (a broken
- * file is rejected and the old one kept); SIGTERM/SIGINT stop after the
- * page in flight commits.  The worker pool and leases for several
- * instances are not built yet (see README, "Operating the service").
+ * A bounded pool of worker threads, each with its own database connection,
+ * claims due integrations through leases in PostgreSQL (schedule.h), so
+ * several instances on several machines share the work and an integration
+ * never runs twice at once.  The main thread handles signals and systemd:
+ * READY=1 once configuration, keyring, providers, database and schema check
+ * out (else exit 78), WATCHDOG=1 from its loop, STATUS= lines, STOPPING=1.
+ *
+ * SIGHUP loads a new configuration snapshot; running jobs finish on the
+ * snapshot they started with (snapshots are reference-counted).  A broken
+ * file is rejected and the running one kept.  SIGTERM/SIGINT stop claiming
+ * work, let the page in flight commit and exit within shutdown_timeout; a
+ * second SIGTERM exits at once (uncommitted pages roll back).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
+#include "buf.h"
 #include "http.h"
 #include "log.h"
 #include "notify.h"
 #include "registry.h"
+#include "schedule.h"
 #include "sync.h"
 #include "timeutil.h"
 
-#define MAX_BACKOFF_S 86400
+#define IDLE_POLL_MS 1000
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		reload_requested = 1;
-	else
+	} else if (stop_requested) {
+		_exit(LL_EXIT_RUNTIME); /* second request: at once */
+	} else {
 		stop_requested = 1;
+	}
 }
 
-struct job {
-	char site[80];
-	char provider[80];
-	int64_t next_ms;  /* monotonic */
-	int64_t backoff_s;
+/* A configuration and everything derived from it, shared by the jobs
+ * that started under it. */
+struct snapshot {
+	struct ll_app app;
+	struct ll_buf known; /* array literal of "site/provider" we can run */
+	int refs;
 };
 
 struct daemon {
 	const char *config_path;
-	struct ll_app app;
-	struct job *jobs;
-	size_t n_jobs;
+	int verbose;
+	struct ll_db db;          /* main thread: registry and schema */
+	struct ll_lease lease;
+	pthread_mutex_t lock;
+	struct snapshot *current;
+	int busy;                 /* workers running a job */
+	int64_t runs;
 };
 
-static struct job *find_job(struct job *jobs, size_t n, const char *site, const char *prov)
+static struct daemon d;
+
+static void snapshot_free(struct snapshot *s)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(jobs[i].site, site) == 0 && strcmp(jobs[i].provider, prov) == 0)
-			return &jobs[i];
-	return NULL;
+	ll_buf_release(&s->known);
+	ll_app_release(&s->app);
+	free(s);
 }
 
-/* Rebuild the job list from the configuration, keeping known schedules. */
-static int build_jobs(struct daemon *d)
+static struct snapshot *snapshot_acquire(void)
 {
-	const struct ll_config *cfg = &d->app.cfg;
-	struct job *jobs;
-	size_t n = 0, cap = 1;
+	struct snapshot *s;
 
-	for (size_t i = 0; i < cfg->n_sites; i++)
-		cap += cfg->sites[i].n_integrations;
-	jobs = calloc(cap, sizeof *jobs);
-	if (!jobs)
-		return -1;
-	for (size_t i = 0; i < cfg->n_sites; i++) {
-		const struct ll_site_conf *s = &cfg->sites[i];
+	pthread_mutex_lock(&d.lock);
+	s = d.current;
+	s->refs++;
+	pthread_mutex_unlock(&d.lock);
+	return s;
+}
 
-		if (!ll_site_featured(s))
-			continue;
-		for (size_t j = 0; j < s->n_integrations; j++) {
-			struct job *old = find_job(d->jobs, d->n_jobs, s->id, s->integrations[j].provider);
-			struct job *nj = &jobs[n++];
+static void snapshot_release(struct snapshot *s)
+{
+	int last;
 
-			if (old) {
-				*nj = *old;
-				continue;
-			}
-			snprintf(nj->site, sizeof nj->site, "%s", s->id);
-			snprintf(nj->provider, sizeof nj->provider, "%s", s->integrations[j].provider);
-			/* New integrations backfill now, spread by a little jitter. */
-			nj->next_ms = ll_monotonic_ms() + randombytes_uniform(5000);
-		}
+	pthread_mutex_lock(&d.lock);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&d.lock);
+	if (last)
+		snapshot_free(s);
+}
+
+/* Load and check a configuration.  Providers already loaded by `prev`
+ * are reused: they are never unloaded, so loading them again would only
+ * hold another descriptor. */
+static int snapshot_load(const struct snapshot *prev, struct snapshot **out)
+{
+	struct snapshot *s = calloc(1, sizeof *s);
+	const char *const *sep;
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return LL_EXIT_RUNTIME;
+	ll_app_init(&s->app);
+	s->app.verbose = d.verbose;
+	ll_buf_init(&s->known, (size_t)1 << 24);
+	s->refs = 1;
+	if (prev && ll_providers_copy(&s->app.providers, &prev->app.providers) < 0) {
+		snapshot_free(s);
+		return LL_EXIT_RUNTIME;
 	}
-	free(d->jobs);
-	d->jobs = jobs;
-	d->n_jobs = n;
+	rc = ll_app_load_config(&s->app, d.config_path);
+	if (rc == 0)
+		rc = ll_app_load_keyring(&s->app);
+	if (rc == 0) {
+		static const char *const comma[] = { "", "," };
+
+		sep = comma;
+		rc = ll_buf_puts(&s->known, "{") < 0 ? LL_EXIT_RUNTIME : 0;
+		for (size_t i = 0; rc == 0 && i < s->app.cfg.n_sites; i++)
+			for (size_t j = 0; rc == 0 && j < s->app.cfg.sites[i].n_integrations; j++) {
+				/* ids and provider names need no quoting: [a-z0-9_-]+ */
+				if (ll_buf_printf(&s->known, "%s\"%s/%s\"", sep[s->known.len > 1],
+						  s->app.cfg.sites[i].id,
+						  s->app.cfg.sites[i].integrations[j].provider) < 0)
+					rc = LL_EXIT_RUNTIME;
+			}
+		if (rc == 0 && ll_buf_puts(&s->known, "}") < 0)
+			rc = LL_EXIT_RUNTIME;
+	}
+	if (rc != 0) {
+		snapshot_free(s);
+		return rc;
+	}
+	*out = s;
 	return 0;
 }
 
-static int start(struct daemon *d)
+static const struct ll_integration_conf *find_integration(const struct ll_config *cfg,
+							  const struct ll_claim *c,
+							  const struct ll_site_conf **site)
 {
-	char err[1024];
-	int rc;
-
-	if ((rc = ll_app_load_config(&d->app, d->config_path)) ||
-	    (rc = ll_app_load_keyring(&d->app)))
-		return rc;
-	if (ll_app_connect(&d->app))
-		return LL_EXIT_CONFIG; /* no READY without a database: exit 78 */
-	if ((rc = ll_app_check_schema(&d->app)))
-		return LL_EXIT_CONFIG;
-	if (ll_registry_reconcile(&d->app.db, &d->app.cfg, err, sizeof err) < 0) {
-		ll_error("registry: %s", err);
-		return LL_EXIT_CONFIG;
-	}
-	return build_jobs(d) < 0 ? LL_EXIT_RUNTIME : LL_EXIT_OK;
+	*site = ll_config_site(cfg, c->site);
+	for (size_t i = 0; *site && i < (*site)->n_integrations; i++)
+		if (strcmp((*site)->integrations[i].provider, c->provider) == 0)
+			return &(*site)->integrations[i];
+	return NULL;
 }
 
-static void reload(struct daemon *d)
+static void sleep_ms(int64_t ms)
 {
-	struct ll_app fresh;
-	char err[1024];
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
 
-	ll_notice("reloading %s", d->config_path);
-	ll_app_init(&fresh);
-	fresh.verbose = d->app.verbose;
-	if (ll_app_load_config(&fresh, d->config_path) != 0 || ll_app_load_keyring(&fresh) != 0) {
-		ll_error("reload: %s rejected, keeping the running configuration", d->config_path);
-		ll_app_release(&fresh);
-		return;
-	}
-	/* Keep the connection; swap everything else.  Providers already
-	 * loaded stay mapped (never dlclose'd). */
-	fresh.db = d->app.db;
-	d->app.db.conn = NULL;
-	ll_app_release(&d->app);
-	d->app = fresh;
-	if (ll_registry_reconcile(&d->app.db, &d->app.cfg, err, sizeof err) < 0)
-		ll_error("registry: %s", err);
-	if (build_jobs(d) < 0)
-		ll_error("reload: out of memory");
-	ll_notify("RELOADING=0\nREADY=1");
+	nanosleep(&ts, NULL);
 }
 
-static void run_job(struct daemon *d, struct job *j)
+/* Wait up to ms, waking early on stop. */
+static void idle(int64_t ms)
 {
-	const struct ll_site_conf *s = ll_config_site(&d->app.cfg, j->site);
-	struct ll_sync_options opt = { 0, &stop_requested, NULL };
-	struct ll_sync_context ctx = { &d->app.db, &d->app.cfg, &d->app.providers,
-				       d->app.keyring, &d->app.rules };
-	const struct ll_integration_conf *ic = NULL;
-	enum ll_run_status st;
-	char err[1024], status[256];
-	int64_t interval;
+	for (; ms > 0 && !stop_requested; ms -= 100)
+		sleep_ms(ms < 100 ? ms : 100);
+}
 
-	for (size_t i = 0; s && i < s->n_integrations; i++)
-		if (strcmp(s->integrations[i].provider, j->provider) == 0)
-			ic = &s->integrations[i];
-	if (!ic)
-		return;
-	interval = ll_integration_host_int(&d->app.cfg, ic, "sync_interval");
-	if (ll_db_ensure(&d->app.db, err, sizeof err) < 0) {
-		ll_error("%s", err);
-		st = LL_RUN_PARTIAL;
+static void run_claim(struct ll_db *db, struct snapshot *s, const struct ll_claim *c)
+{
+	const struct ll_site_conf *site;
+	const struct ll_integration_conf *ic = find_integration(&s->app.cfg, c, &site);
+	struct ll_sync_options opt = { 0, &stop_requested, NULL, &d.lease };
+	struct ll_sync_context ctx = { db, &s->app.cfg, &s->app.providers, s->app.keyring,
+				       &s->app.rules };
+	struct ll_sync_result res;
+	int64_t interval, after, backoff;
+	char err[512];
+
+	memset(&res, 0, sizeof res);
+	if (!ic) {
+		res.status = LL_RUN_SKIPPED; /* left the file since it was claimed */
+		interval = s->app.cfg.sync_interval;
 	} else {
-		snprintf(status, sizeof status, "STATUS=syncing %s/%s", j->site, j->provider);
-		ll_notify(status);
-		st = ll_sync_integration(&ctx, s, ic, &opt, err, sizeof err);
+		interval = ll_integration_host_int(&s->app.cfg, ic, "sync_interval");
+		ll_sync_integration(&ctx, site, ic, &opt, &res);
 	}
-	if (st == LL_RUN_SUCCESS || st == LL_RUN_SKIPPED) {
-		j->backoff_s = 0;
-		j->next_ms = ll_monotonic_ms() + interval * 1000;
-	} else {
-		/* collectd's read backoff: double the wait, up to a day. */
-		j->backoff_s = j->backoff_s ? j->backoff_s * 2 : interval;
-		if (j->backoff_s > MAX_BACKOFF_S)
-			j->backoff_s = MAX_BACKOFF_S;
-		j->next_ms = ll_monotonic_ms() + j->backoff_s * 1000;
-		ll_warning("%s/%s: %s; next attempt in %" PRId64 " s", j->site, j->provider,
-			   err, j->backoff_s);
-	}
-	ll_notify("STATUS=idle");
+	ll_sync_next_run(&s->app.cfg, interval, c->backoff_s, &res, &after, &backoff);
+	if (res.status != LL_RUN_SUCCESS && res.status != LL_RUN_SKIPPED)
+		ll_warning("%s/%s: %s: %s; next attempt in %" PRId64 " s", c->site, c->provider,
+			   ll_run_status_name(res.status), res.error, after);
+	/* The connection may have dropped during the run: one reconnect. */
+	if (ll_schedule_finish(db, &d.lease, c->integration_id, ll_run_status_name(res.status),
+			       after, backoff, err, sizeof err) < 0 &&
+	    (ll_db_ensure(db, err, sizeof err) < 0 ||
+	     ll_schedule_finish(db, &d.lease, c->integration_id, ll_run_status_name(res.status),
+				after, backoff, err, sizeof err) < 0))
+		ll_error("%s/%s: cannot release the lease (it expires by itself): %s",
+			 c->site, c->provider, err);
 }
 
-static void loop(struct daemon *d)
+static void *worker_main(void *arg)
 {
+	struct ll_db db = { NULL };
+	int64_t backoff_ms = 1000;
+	char err[512];
+
+	(void)arg;
 	while (!stop_requested) {
-		struct job *due = NULL;
-		int64_t now = ll_monotonic_ms(), wait;
-		struct timespec ts;
+		struct snapshot *s = snapshot_acquire();
+		struct ll_claim claim;
+		int got;
 
-		if (reload_requested) {
-			reload_requested = 0;
-			reload(d);
-		}
-		ll_notify("WATCHDOG=1");
-		for (size_t i = 0; i < d->n_jobs; i++)
-			if (!due || d->jobs[i].next_ms < due->next_ms)
-				due = &d->jobs[i];
-		if (due && due->next_ms <= now) {
-			run_job(d, due);
+		if ((!db.conn && ll_db_connect(&db, s->app.cfg.database, err, sizeof err) < 0) ||
+		    (db.conn && ll_db_ensure(&db, err, sizeof err) < 0)) {
+			snapshot_release(s);
+			ll_warning("worker: %s; retrying in %" PRId64 " ms", err, backoff_ms);
+			idle(backoff_ms);
+			backoff_ms = backoff_ms < 30000 ? backoff_ms * 2 : 30000;
 			continue;
 		}
-		wait = due ? due->next_ms - now : 1000;
-		if (wait > 1000)
-			wait = 1000;
-		ts.tv_sec = (time_t)(wait / 1000);
-		ts.tv_nsec = (long)(wait % 1000) * 1000000L;
-		nanosleep(&ts, NULL);
+		backoff_ms = 1000;
+		got = ll_schedule_claim_due(&db, &d.lease, s->known.data, &claim, err, sizeof err);
+		if (got < 0)
+			ll_warning("worker: %s", err);
+		if (got <= 0) {
+			snapshot_release(s);
+			idle(IDLE_POLL_MS + randombytes_uniform(250));
+			continue;
+		}
+		pthread_mutex_lock(&d.lock);
+		d.busy++;
+		pthread_mutex_unlock(&d.lock);
+		run_claim(&db, s, &claim);
+		pthread_mutex_lock(&d.lock);
+		d.busy--;
+		d.runs++;
+		pthread_mutex_unlock(&d.lock);
+		snapshot_release(s);
 	}
+	ll_db_release(&db);
+	return NULL;
+}
+
+static void reload(void)
+{
+	struct snapshot *fresh, *old = snapshot_acquire();
+	char err[1024];
+
+	ll_notify("RELOADING=1");
+	ll_notice("reloading %s", d.config_path);
+	if (snapshot_load(old, &fresh) != 0) {
+		ll_error("reload: %s rejected, keeping the running configuration", d.config_path);
+		snapshot_release(old);
+		ll_notify("READY=1");
+		return;
+	}
+	if (ll_db_ensure(&d.db, err, sizeof err) < 0 ||
+	    ll_registry_reconcile(&d.db, &fresh->app.cfg, err, sizeof err) < 0)
+		ll_error("reload: registry: %s (retried at the next reload)", err);
+	pthread_mutex_lock(&d.lock);
+	d.current = fresh;
+	pthread_mutex_unlock(&d.lock);
+	snapshot_release(old); /* our acquire */
+	snapshot_release(old); /* the reference `current` held */
+	ll_notice("reloaded: %zu site%s", fresh->app.cfg.n_sites,
+		  fresh->app.cfg.n_sites == 1 ? "" : "s");
+	ll_notify("READY=1");
+}
+
+/* Free leases of dead local processes (a previous instance killed). */
+static void reap_local(void)
+{
+	char err[512];
+	int n;
+
+	if (ll_db_ensure(&d.db, err, sizeof err) < 0 ||
+	    (n = ll_schedule_reap_local(&d.db, err, sizeof err)) < 0)
+		ll_warning("lease reaping: %s", err);
+	else if (n > 0)
+		ll_notice("took over %d lease%s of a dead local process", n, n == 1 ? "" : "s");
+}
+
+static int start(struct snapshot **out)
+{
+	char err[1024];
+	int rc = snapshot_load(NULL, out);
+
+	if (rc)
+		return rc;
+	if (ll_db_connect(&d.db, (*out)->app.cfg.database, err, sizeof err) < 0) {
+		ll_error("%s", err);
+		return LL_EXIT_CONFIG; /* no READY without a database */
+	}
+	if (ll_check_schema(&d.db) != 0)
+		return LL_EXIT_CONFIG;
+	if (ll_registry_reconcile(&d.db, &(*out)->app.cfg, err, sizeof err) < 0) {
+		ll_error("registry: %s", err);
+		return LL_EXIT_CONFIG;
+	}
+	reap_local();
+	return 0;
+}
+
+static void main_loop(void)
+{
+	int64_t last_status = 0;
+
+	while (!stop_requested) {
+		if (reload_requested) {
+			reload_requested = 0;
+			reload();
+		}
+		ll_notify("WATCHDOG=1");
+		if (ll_monotonic_ms() - last_status >= 10000) {
+			char status[128];
+
+			reap_local();
+			pthread_mutex_lock(&d.lock);
+			snprintf(status, sizeof status, "STATUS=%d of %" PRId64 " workers syncing, %" PRId64
+				 " runs done", d.busy, d.current->app.cfg.workers, d.runs);
+			pthread_mutex_unlock(&d.lock);
+			ll_notify(status);
+			last_status = ll_monotonic_ms();
+		}
+		sleep_ms(200);
+	}
+}
+
+/* Join the workers, giving running pages shutdown_timeout to commit. */
+static int stop_workers(pthread_t *tids, int64_t n, int64_t timeout_s)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (time_t)timeout_s;
+	for (int64_t i = 0; i < n; i++)
+		if (pthread_timedjoin_np(tids[i], NULL, &deadline) != 0) {
+			ll_error("workers still busy after %" PRId64 " s; exiting anyway "
+				 "(uncommitted pages roll back)", timeout_s);
+			return -1;
+		}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -220,18 +360,22 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon d;
+	struct snapshot *snap = NULL;
 	struct sigaction sa;
-	int c, rc, verbose = 0;
+	sigset_t block, old;
+	pthread_t *tids = NULL;
+	int64_t n_workers = 0;
+	int c, rc;
 
 	memset(&d, 0, sizeof d);
 	d.config_path = LL_DEFAULT_CONFIG;
+	pthread_mutex_init(&d.lock, NULL);
 	ll_log_init("leadledgerd");
 	while ((c = getopt_long(argc, argv, "c:fvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': d.config_path = optarg; break;
 		case 'f': break; /* always in the foreground: systemd supervises */
-		case 'v': verbose = 1; break;
+		case 'v': d.verbose = 1; break;
 		case 'h':
 			printf("usage: leadledgerd [-c FILE] [--foreground] [-v]\n");
 			return LL_EXIT_OK;
@@ -251,24 +395,52 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	ll_app_init(&d.app);
-	d.app.verbose = verbose;
-	rc = start(&d);
+	rc = start(&snap);
 	if (rc == LL_EXIT_OK) {
-		for (size_t i = 0; i < d.app.providers.n; i++)
-			ll_notice("provider %s %s (ABI %u.%u) from %s", d.app.providers.v[i].desc.name,
-				  d.app.providers.v[i].desc.version,
-				  LL_ABI_GET_MAJOR(d.app.providers.v[i].desc.abi_version),
-				  LL_ABI_GET_MINOR(d.app.providers.v[i].desc.abi_version),
-				  d.app.providers.v[i].path);
-		ll_notice("started: %zu integration%s to sync", d.n_jobs, d.n_jobs == 1 ? "" : "s");
-		ll_notify("READY=1\nSTATUS=idle");
-		loop(&d);
-		ll_notify("STOPPING=1");
-		ll_notice("stopped");
+		d.current = snap;
+		ll_lease_init(&d.lease, snap->app.cfg.lease_s);
+		n_workers = snap->app.cfg.workers;
+		tids = calloc((size_t)n_workers, sizeof *tids);
+		if (!tids)
+			rc = LL_EXIT_RUNTIME;
 	}
-	free(d.jobs);
-	ll_app_release(&d.app);
+	if (rc == LL_EXIT_OK) {
+		for (size_t i = 0; i < snap->app.providers.n; i++)
+			ll_notice("provider %s %s (ABI %u.%u) from %s", snap->app.providers.v[i].desc.name,
+				  snap->app.providers.v[i].desc.version,
+				  LL_ABI_GET_MAJOR(snap->app.providers.v[i].desc.abi_version),
+				  LL_ABI_GET_MINOR(snap->app.providers.v[i].desc.abi_version),
+				  snap->app.providers.v[i].path);
+		/* Signals go to the main thread only. */
+		sigemptyset(&block);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &block, &old);
+		for (int64_t i = 0; i < n_workers; i++)
+			if (pthread_create(&tids[i], NULL, worker_main, NULL) != 0) {
+				ll_error("cannot start worker %" PRId64, i);
+				stop_requested = 1;
+				n_workers = i;
+				rc = LL_EXIT_RUNTIME;
+			}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		ll_notice("started as %s with %" PRId64 " workers, %zu site%s", d.lease.owner,
+			  n_workers, snap->app.cfg.n_sites, snap->app.cfg.n_sites == 1 ? "" : "s");
+		ll_notify("READY=1\nSTATUS=started");
+		main_loop();
+		ll_notify("STOPPING=1");
+		ll_notice("stopping: waiting for running pages to commit");
+		if (stop_workers(tids, n_workers, d.current->app.cfg.shutdown_timeout_s) < 0)
+			_exit(LL_EXIT_RUNTIME);
+		ll_notice("stopped");
+		snap = d.current;
+	}
+	free(tids);
+	if (snap)
+		snapshot_release(snap);
+	ll_db_release(&d.db);
 	ll_http_global_cleanup();
+	pthread_mutex_destroy(&d.lock);
 	return rc;
 }

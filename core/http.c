@@ -329,6 +329,7 @@ enum ll_status ll_http_perform(struct ll_http_client *c,
 				/* The caller defers the job instead of sleeping. */
 				if (rs->retry_after_s == 0)
 					rs->retry_after_s = (long)((delay + 999) / 1000);
+				c->stats.last_retry_after_s = rs->retry_after_s;
 				return LL_ERR_RATE_LIMIT;
 			}
 			return LL_ERR_TRANSIENT;

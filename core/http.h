@@ -24,6 +24,7 @@ struct ll_http_stats {
 	int64_t http_429;
 	int64_t retries;
 	int64_t bytes;
+	int64_t last_retry_after_s; /* of the last rate limit that ended a request */
 };
 
 struct ll_http_client {

@@ -36,6 +36,21 @@ const struct ll_loaded_provider *ll_providers_find(const struct ll_providers *ps
 	return NULL;
 }
 
+int ll_providers_copy(struct ll_providers *dst, const struct ll_providers *src)
+{
+	dst->v = calloc(src->n + 1, sizeof *dst->v);
+	if (!dst->v)
+		return -1;
+	for (size_t i = 0; i < src->n; i++) {
+		dst->v[i].desc = src->v[i].desc;
+		dst->v[i].path = strdup(src->v[i].path);
+		if (!dst->v[i].path)
+			return -1;
+		dst->n++;
+	}
+	return 0;
+}
+
 static int valid_provider_name(const char *name)
 {
 	size_t n = 0;

@@ -38,6 +38,10 @@ struct ll_providers {
 void ll_providers_init(struct ll_providers *ps);
 void ll_providers_release(struct ll_providers *ps);
 
+/* Copy the bookkeeping of already loaded providers (a reload reuses
+ * them: providers are never unloaded).  0 or -1 (out of memory). */
+int ll_providers_copy(struct ll_providers *dst, const struct ll_providers *src);
+
 /* Load dir/name.so.  0, or -1 with the reason in err. */
 int ll_provider_load(struct ll_providers *ps, const char *dir,
 		     const char *name, char *err, size_t errlen);

@@ -62,10 +62,13 @@ static int upsert_integration(struct ll_db *db, const struct ll_site_conf *s,
 		params[2] = json_object_to_json_string_ext(creds, JSON_C_TO_STRING_PLAIN);
 		params[3] = json_object_to_json_string_ext(sets, JSON_C_TO_STRING_PLAIN);
 		/* Replace stored credentials only when the file changed them; a
-		 * changed credential also clears "needs attention". */
+		 * changed credential also clears "needs attention".  A new
+		 * integration is due within a few seconds, spread so that many
+		 * added at once do not start in lockstep. */
 		rc = ll_db_exec(db,
 				"INSERT INTO site_integrations (site_id, provider, credentials, "
-				"config_credentials, settings) VALUES ($1, $2, $3::jsonb, $3::jsonb, $4::jsonb) "
+				"config_credentials, settings, next_run_at) VALUES ($1, $2, $3::jsonb, "
+				"$3::jsonb, $4::jsonb, now() + random() * interval '5 seconds') "
 				"ON CONFLICT (site_id, provider) DO UPDATE SET "
 				" credentials = CASE WHEN site_integrations.config_credentials = EXCLUDED.config_credentials "
 				"   THEN site_integrations.credentials ELSE EXCLUDED.credentials END, "

@@ -45,6 +45,26 @@ static int64_t col_int(PGresult *res, int col)
 	return PQgetisnull(res, 0, col) ? 0 : strtoll(PQgetvalue(res, 0, col), NULL, 10);
 }
 
+void ll_sync_next_run(const struct ll_config *cfg, int64_t interval,
+		      int64_t prev_backoff, const struct ll_sync_result *res,
+		      int64_t *after_s, int64_t *backoff_s)
+{
+	*backoff_s = prev_backoff;
+	if (res->status == LL_RUN_SUCCESS || res->status == LL_RUN_SKIPPED) {
+		*after_s = interval;
+		*backoff_s = 0;
+	} else if (res->stopped) {
+		*after_s = 0;
+	} else if (res->retry_after_s > 0) {
+		*after_s = res->retry_after_s;
+	} else {
+		*backoff_s = prev_backoff ? prev_backoff * 2 : (interval < 300 ? interval : 300);
+		if (*backoff_s > cfg->max_backoff_s)
+			*backoff_s = cfg->max_backoff_s;
+		*after_s = *backoff_s;
+	}
+}
+
 int ll_site_rules(const struct ll_site_conf *site, const struct ll_rules *defaults,
 		  struct ll_rules *out)
 {
@@ -282,6 +302,9 @@ static int commit_page(struct stream_run *sr, struct ll_store_row *rows, size_t 
 		goto fail;
 	}
 	PQclear(res);
+	if (sr->opt->lease && ll_schedule_renew(db, sr->opt->lease, sr->host->integration_id,
+						err, errlen) < 0)
+		goto fail;
 	n = ll_store_dedupe(rows, n);
 	if (ll_store_upsert(db, sr->stream->entity, sr->host->integration_id,
 			    sr->mode == LL_FETCH_FULL ? sr->sweep_id : 0, rows, n,
@@ -500,8 +523,10 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 				       const struct ll_site_conf *site,
 				       const struct ll_integration_conf *ic,
 				       const struct ll_sync_options *opt,
-				       char *err, size_t errlen)
+				       struct ll_sync_result *res)
 {
+	char *err = res->error;
+	size_t errlen = sizeof res->error;
 	const struct ll_loaded_provider *lp = ll_providers_find(ctx->providers, ic->provider);
 	struct ll_integration_row row;
 	struct ll_host host;
@@ -511,35 +536,37 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 	void *state = NULL;
 	int have_rules = 0, rc;
 
+	res->retry_after_s = 0;
+	res->stopped = 0;
 	err[0] = '\0';
 	if (!lp) {
 		snprintf(err, errlen, "%s/%s: provider not loaded", site->id, ic->provider);
-		return LL_RUN_FAILED;
+		return res->status = LL_RUN_FAILED;
 	}
 	rc = ll_registry_lookup(ctx->db, site->id, ic->provider, &row, err, errlen);
 	if (rc != 0) {
 		if (rc > 0)
 			snprintf(err, errlen, "%s/%s: not in the registry; run leadledger migrate "
 				 "and reload", site->id, ic->provider);
-		return LL_RUN_FAILED;
+		return res->status = LL_RUN_FAILED;
 	}
 	if (row.needs_attention) {
 		ll_integration_row_release(&row);
 		snprintf(err, errlen, "%s/%s: needs attention (see leadledger status); "
 			 "fix the credentials in the configuration", site->id, ic->provider);
-		return LL_RUN_SKIPPED;
+		return res->status = LL_RUN_SKIPPED;
 	}
 	if (ll_host_init(&host, ctx->cfg, site, ic, &lp->desc, ctx->keyring, ctx->db,
 			 row.id, row.credentials) < 0) {
 		ll_host_release(&host);
 		snprintf(err, errlen, "%s/%s: cannot set up the HTTP client", site->id, ic->provider);
-		return LL_RUN_FAILED;
+		return res->status = LL_RUN_FAILED;
 	}
 	host.http.stop = opt->stop;
 	if (lp->desc.init(&ll_host_api, &host, &state, perr) != LL_OK) {
 		snprintf(err, errlen, "%s: provider init failed: %s", host.prefix, perr);
 		ll_host_release(&host);
-		return LL_RUN_FAILED;
+		return res->status = LL_RUN_FAILED;
 	}
 	for (const struct ll_stream_def *s = lp->desc.streams; s->name; s++) {
 		struct stream_run sr;
@@ -591,7 +618,9 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 	}
 	if (have_rules)
 		ll_rules_release(&rules);
+	res->retry_after_s = host.http.stats.last_retry_after_s;
+	res->stopped = opt->stop && *opt->stop;
 	lp->desc.fini(state);
 	ll_host_release(&host);
-	return worst;
+	return res->status = worst;
 }

@@ -21,6 +21,7 @@
 #include "db.h"
 #include "loader.h"
 #include "rules.h"
+#include "schedule.h"
 #include "vault.h"
 
 enum ll_run_status { LL_RUN_SUCCESS = 0, LL_RUN_PARTIAL, LL_RUN_FAILED, LL_RUN_SKIPPED };
@@ -42,6 +43,14 @@ struct ll_sync_options {
 	int force_full;
 	const volatile sig_atomic_t *stop;
 	const struct ll_sync_progress *progress; /* may be NULL */
+	const struct ll_lease *lease; /* renewed with every page; NULL: none */
+};
+
+struct ll_sync_result {
+	enum ll_run_status status;   /* the worst stream's */
+	int64_t retry_after_s;       /* > 0: the CRM asked us to come back later */
+	int stopped;                 /* ended early because stop was requested */
+	char error[1024];            /* the first error */
 };
 
 struct ll_sync_context {
@@ -54,13 +63,20 @@ struct ll_sync_context {
 
 const char *ll_run_status_name(enum ll_run_status st);
 
-/* Sync one integration of a site.  Returns the worst stream status;
- * err holds the first error. */
+/* Sync one integration of a site; returns res->status. */
 enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 				       const struct ll_site_conf *site,
 				       const struct ll_integration_conf *ic,
 				       const struct ll_sync_options *opt,
-				       char *err, size_t errlen);
+				       struct ll_sync_result *res);
+
+/* When to run again after a result (collectd's read backoff): success
+ * waits the interval and resets the backoff; a rate limit waits what the
+ * CRM asked; a stop resumes at once; a failure waits its backoff, which
+ * doubles from min(interval, 300 s) up to max_backoff. */
+void ll_sync_next_run(const struct ll_config *cfg, int64_t interval,
+		      int64_t prev_backoff, const struct ll_sync_result *res,
+		      int64_t *after_s, int64_t *backoff_s);
 
 /* The site's rules: overrides first, then the defaults. */
 int ll_site_rules(const struct ll_site_conf *site, const struct ll_rules *defaults,

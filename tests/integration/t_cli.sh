@@ -146,7 +146,7 @@ timeout 60 "$LLD_BIN" -c "$WORK/nodb.conf" >"$WORK/nodb.out" 2>&1
 eq "$?" 78 "leadledgerd exits 78 when the database is down"
 
 # leadledgerd syncs, rejects a broken reload, stops on SIGTERM.
-sql "UPDATE sync_state SET last_success_at = NULL" >/dev/null
+sql "UPDATE site_integrations SET next_run_at = now()" >/dev/null
 "$LLD_BIN" -c "$CONF" >"$WORK/daemon.log" 2>&1 &
 LLD_PID=$!
 for _ in $(seq 1 100); do grep -q "stream estimates success" "$WORK/daemon.log" && break; sleep 0.2; done
