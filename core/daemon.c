@@ -197,14 +197,21 @@ static void run_claim(struct ll_db *db, struct snapshot *s, const struct ll_clai
 	if (res.status != LL_RUN_SUCCESS && res.status != LL_RUN_SKIPPED)
 		ll_warning("%s/%s: %s: %s; next attempt in %" PRId64 " s", c->site, c->provider,
 			   ll_run_status_name(res.status), res.error, after);
-	/* The connection may have dropped during the run: one reconnect. */
-	if (ll_schedule_finish(db, &d.lease, c->integration_id, ll_run_status_name(res.status),
-			       after, backoff, err, sizeof err) < 0 &&
-	    (ll_db_ensure(db, err, sizeof err) < 0 ||
-	     ll_schedule_finish(db, &d.lease, c->integration_id, ll_run_status_name(res.status),
-				after, backoff, err, sizeof err) < 0))
-		ll_error("%s/%s: cannot release the lease (it expires by itself): %s",
-			 c->site, c->provider, err);
+	/* The database may be restarting: keep trying to release the lease
+	 * for a while, so the integration is not stuck until it expires. */
+	for (int64_t wait_ms = 500, waited = 0;; waited += wait_ms, wait_ms *= 2) {
+		if (ll_db_ensure(db, err, sizeof err) == 0 &&
+		    ll_schedule_finish(db, &d.lease, c->integration_id,
+				       ll_run_status_name(res.status), after, backoff, err,
+				       sizeof err) == 0)
+			break;
+		if (stop_requested || waited > 30000) {
+			ll_error("%s/%s: cannot release the lease (it expires by itself): %s",
+				 c->site, c->provider, err);
+			break;
+		}
+		idle(wait_ms);
+	}
 }
 
 static void *worker_main(void *arg)

@@ -53,7 +53,7 @@ void ll_sync_next_run(const struct ll_config *cfg, int64_t interval,
 	if (res->status == LL_RUN_SUCCESS || res->status == LL_RUN_SKIPPED) {
 		*after_s = interval;
 		*backoff_s = 0;
-	} else if (res->stopped) {
+	} else if (res->stopped || res->db_lost) {
 		*after_s = 0;
 	} else if (res->retry_after_s > 0) {
 		*after_s = res->retry_after_s;
@@ -173,12 +173,13 @@ static int begin_run(struct stream_run *sr, char *err, size_t errlen)
 	params[2] = sr->mode == LL_FETCH_FULL ? "full" : "incremental";
 	params[3] = sr->has_watermark ? wm : NULL;
 	{
-		const char *p5[] = { sr->iid, sr->stream->name, params[2], params[3], sr->cursor };
+		const char *p6[] = { sr->iid, sr->stream->name, params[2], params[3], sr->cursor,
+				     sr->opt->lease ? sr->opt->lease->owner : NULL };
 
 		res = ll_db_query(db,
 				  "INSERT INTO sync_runs (integration_id, stream, mode, watermark_before, "
-				  "first_cursor) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-				  5, p5, err, errlen);
+				  "first_cursor, runner) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+				  6, p6, err, errlen);
 	}
 	if (!res)
 		return -1;
@@ -538,6 +539,7 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 
 	res->retry_after_s = 0;
 	res->stopped = 0;
+	res->db_lost = 0;
 	err[0] = '\0';
 	if (!lp) {
 		snprintf(err, errlen, "%s/%s: provider not loaded", site->id, ic->provider);
@@ -615,6 +617,10 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 		 * stop the others. */
 		if (st == LL_RUN_PARTIAL || host.attention[0] || (opt->stop && *opt->stop))
 			break;
+		if (PQstatus(ctx->db->conn) != CONNECTION_OK) {
+			res->db_lost = 1;
+			break;
+		}
 	}
 	if (have_rules)
 		ll_rules_release(&rules);

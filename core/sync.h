@@ -50,6 +50,7 @@ struct ll_sync_result {
 	enum ll_run_status status;   /* the worst stream's */
 	int64_t retry_after_s;       /* > 0: the CRM asked us to come back later */
 	int stopped;                 /* ended early because stop was requested */
+	int db_lost;                 /* the database connection broke */
 	char error[1024];            /* the first error */
 };
 
@@ -72,8 +73,9 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 
 /* When to run again after a result (collectd's read backoff): success
  * waits the interval and resets the backoff; a rate limit waits what the
- * CRM asked; a stop resumes at once; a failure waits its backoff, which
- * doubles from min(interval, 300 s) up to max_backoff. */
+ * CRM asked; a stop or a lost database connection (not the integration's
+ * fault) resumes at once; a failure waits its backoff, which doubles from
+ * min(interval, 300 s) up to max_backoff. */
 void ll_sync_next_run(const struct ll_config *cfg, int64_t interval,
 		      int64_t prev_backoff, const struct ll_sync_result *res,
 		      int64_t *after_s, int64_t *backoff_s);

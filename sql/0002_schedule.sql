@@ -13,5 +13,8 @@ ALTER TABLE site_integrations
     ADD COLUMN last_run_status text,
     ADD COLUMN last_run_at     timestamptz;
 
+-- Which instance ran a sync (its lease owner).
+ALTER TABLE sync_runs ADD COLUMN runner text;
+
 CREATE INDEX site_integrations_due_idx ON site_integrations (next_run_at)
     WHERE enabled AND NOT needs_attention;
