@@ -41,13 +41,6 @@ void ll_record_release(struct ll_record *r)
 	ll_record_init(r);
 }
 
-void ll_record_move(struct ll_record *dst, struct ll_record *src)
-{
-	ll_record_release(dst);
-	*dst = *src;
-	ll_record_init(src);
-}
-
 static int record_set_string(struct ll_record *r, enum ll_field f,
 			     const char *value)
 {

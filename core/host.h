@@ -25,8 +25,6 @@ struct ll_record {
 
 void ll_record_init(struct ll_record *r);
 void ll_record_release(struct ll_record *r);
-/* Hand over the contents of src to dst (dst released first). */
-void ll_record_move(struct ll_record *dst, struct ll_record *src);
 
 struct ll_host {
 	char prefix[160]; /* "site/provider", the log prefix */

@@ -1,11 +1,13 @@
 #include "log.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static const char *log_progname = "leadledger";
-static int log_max_level = LL_LOG_INFO;
+/* Read by every thread, changed on reload: atomic. */
+static _Atomic int log_max_level = LL_LOG_INFO;
 static int log_syslog_prefix;
 
 void ll_log_init(const char *progname)
@@ -17,11 +19,6 @@ void ll_log_init(const char *progname)
 void ll_log_set_level(int max_level)
 {
 	log_max_level = max_level;
-}
-
-int ll_log_level(void)
-{
-	return log_max_level;
 }
 
 static const char *level_name(int level)

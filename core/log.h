@@ -18,7 +18,6 @@
 
 void ll_log_init(const char *progname);
 void ll_log_set_level(int max_level);
-int ll_log_level(void);
 void ll_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* prefix may be NULL; it is printed as "prefix: " before the message. */
 void ll_vlog(int level, const char *prefix, const char *fmt, va_list ap)

@@ -17,11 +17,6 @@ const char *ll_entity_table(enum ll_entity e)
 	return (unsigned)e < 4 ? entity_tables[e] : "jobs";
 }
 
-const char *ll_entity_name(enum ll_entity e)
-{
-	return ll_entity_table(e);
-}
-
 void ll_store_classify(struct ll_store_row *row, const struct ll_rules *rules)
 {
 	const char *own = row->rec.str[LL_FIELD_LEAD_SOURCE];

@@ -29,7 +29,6 @@ struct ll_store_row {
 };
 
 const char *ll_entity_table(enum ll_entity e);
-const char *ll_entity_name(enum ll_entity e);
 
 /* Choose the record's lead source (own, else its customer's) and channel. */
 void ll_store_classify(struct ll_store_row *row, const struct ll_rules *rules);

@@ -78,11 +78,6 @@ static const struct vault_key *keyring_find(const struct ll_keyring *kr,
 	return NULL;
 }
 
-int ll_keyring_has(const struct ll_keyring *kr, const char *keyid)
-{
-	return keyring_find(kr, keyid) != NULL;
-}
-
 void ll_keyring_resolve_path(const char *configured, char *out, size_t len)
 {
 	const char *dir = getenv("CREDENTIALS_DIRECTORY");

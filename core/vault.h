@@ -62,7 +62,6 @@ const char *ll_vault_strerror(enum ll_vault_error e);
 struct ll_keyring *ll_keyring_load(const char *path, char *err, size_t errlen);
 void ll_keyring_free(struct ll_keyring *kr);
 const char *ll_keyring_active(const struct ll_keyring *kr);
-int ll_keyring_has(const struct ll_keyring *kr, const char *keyid);
 
 /* Resolve the keyring path: $CREDENTIALS_DIRECTORY/keyring when that file
  * exists (systemd credentials), else the configured path.  Writes into out. */
