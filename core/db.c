@@ -6,7 +6,9 @@
 static void db_error(struct ll_db *db, const char *what, char *err, size_t errlen)
 {
 	const char *msg = db->conn ? PQerrorMessage(db->conn) : "no connection";
-	size_t n = strlen(msg);
+	const char *context = strstr(msg, "\nCONTEXT:");
+	/* CONTEXT quotes statement parameters, that is record data: drop it. */
+	size_t n = context ? (size_t)(context - msg) : strlen(msg);
 
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		n--;

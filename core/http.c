@@ -170,7 +170,7 @@ static struct json_object *parse_json(const char *text, size_t len,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	je = json_tokener_get_error(tok);
 	if (je == json_tokener_success && json_tokener_get_parse_end(tok) < len) {

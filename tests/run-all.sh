@@ -39,6 +39,15 @@ for t in "$LL_ROOT"/tests/integration/t_*.sh; do
 		grep -E '^not ok|^#' "$LOGS/$name.log" | head -15
 	fi
 done
+# The reliability summary: each fault with what must happen and what did.
+echo
+echo "== reliability: fault, expected outcome, observed"
+printf '%-8s %s\n' observed "fault: expected outcome"
+for name in t_faults t_hostile t_crash t_daemon; do
+	[ -f "$LOGS/$name.log" ] || continue
+	sed -n -e 's/^ok [0-9]* - /ok       /p' -e 's/^not ok [0-9]* - /FAILED   /p' "$LOGS/$name.log"
+done
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -329,7 +329,7 @@ static enum ll_status hcp_map_record(void *state, enum ll_entity entity,
 		api->record_set_time(out, LL_FIELD_DELETED_AT, us);
 	if (entity == LL_ENTITY_JOB) {
 		if (get_int(raw, "total_amount", &cents, &present) < 0)
-			return fail(err, "total_amount must be integer cents, not", "total_amount");
+			return fail(err, "not integer cents:", "total_amount");
 	} else if (estimate_amount(raw, &cents) < 0) {
 		return fail(err, "bad estimate", "options");
 	}

@@ -11,7 +11,11 @@
  * retry_after (seconds, -1: no header), fail_5xx_pct, burst_5xx (the next N
  * API requests answer 503), slow_ms, truncate_pct, oversize_mb, trickle,
  * mutate_on_page (bump a job's updated_at when that page of /jobs is
- * served).  Control: /_sim/expected, /_sim/mutate, /_sim/delete,
+ * served), status (answer every API request with this HTTP status),
+ * redirect (answer 302 to this URL), hostile + hostile_page (serve page N of
+ * /jobs as a hostile payload: truncated_json, deep, wrong_types,
+ * string_amount, missing_id, duplicate_ids, nul_bytes, invalid_utf8).
+ * --tls-cert/--tls-key serve HTTPS with that (self-signed) certificate.  Control: /_sim/expected, /_sim/mutate, /_sim/delete,
  * /_sim/vanish, /_sim/silent, /_sim/log, /_sim/stats.
  */
 #include <arpa/inet.h>
@@ -37,7 +41,8 @@ static uint64_t fault_rng = 42;
 
 static struct {
 	int fail_429_pct, fail_5xx_pct, burst_5xx, slow_ms, truncate_pct, trickle;
-	int retry_after, oversize_mb, mutate_on_page;
+	int retry_after, oversize_mb, mutate_on_page, status, hostile_page;
+	char redirect[256], hostile[32];
 } faults = { .retry_after = 1 };
 
 static struct {
@@ -508,6 +513,54 @@ static void mutate_job(size_t i, int64_t now)
 	data.version++;
 }
 
+/* A page of /jobs an attacker or a broken proxy might send.  Built as text:
+ * several kinds are not valid JSON at all. */
+static enum MHD_Result hostile_page(struct MHD_Connection *c, long page, long size)
+{
+	static const char tail[] = "\"created_at\":\"2024-01-01T00:00:00Z\","
+				   "\"updated_at\":\"2024-01-01T00:00:00Z\"}]}";
+	const char *k = faults.hostile;
+	struct json_object *jo = job_json(&data.jobs[0]);
+	const char *job = json_object_to_json_string_ext(jo, JSON_C_TO_STRING_PLAIN);
+	size_t cap = 64 * 1024, len;
+	char *text = malloc(cap);
+	enum MHD_Result ret;
+
+	if (!text) {
+		json_object_put(jo);
+		return MHD_NO;
+	}
+	len = (size_t)snprintf(text, cap, "{\"page\":%ld,\"page_size\":%ld,\"total_pages\":999,"
+			       "\"total_items\":99999,\"jobs\":[", page, size);
+	if (strcmp(k, "truncated_json") == 0) {
+		len += (size_t)snprintf(text + len, cap - len, "%.*s", (int)(strlen(job) / 2), job);
+	} else if (strcmp(k, "deep") == 0) {
+		for (int i = 0; i < 10000; i++)
+			text[len++] = '[';
+		for (int i = 0; i < 10000; i++)
+			text[len++] = ']';
+		len += (size_t)snprintf(text + len, cap - len, "]}");
+	} else if (strcmp(k, "wrong_types") == 0) {
+		len += (size_t)snprintf(text + len, cap - len, "{\"id\":{},%s", tail);
+	} else if (strcmp(k, "string_amount") == 0) {
+		len += (size_t)snprintf(text + len, cap - len, "{\"id\":\"job_x\",\"total_amount\":\"12\",%s", tail);
+	} else if (strcmp(k, "missing_id") == 0) {
+		len += (size_t)snprintf(text + len, cap - len, "{\"work_status\":\"complete rated\",%s", tail);
+	} else if (strcmp(k, "nul_bytes") == 0) {
+		len += (size_t)snprintf(text + len, cap - len, "{\"id\":\"job_nul\",\"lead_source\":"
+					"\"Goo\\u0000gle\",\"total_amount\":100,%s", tail);
+	} else if (strcmp(k, "invalid_utf8") == 0) {
+		len += (size_t)snprintf(text + len, cap - len, "{\"id\":\"job_utf\",\"lead_source\":"
+					"\"Goo\xff\xfegle\",\"total_amount\":100,%s", tail);
+	} else { /* duplicate_ids: the same, valid job three times */
+		len += (size_t)snprintf(text + len, cap - len, "%s,%s,%s]}", job, job, job);
+	}
+	json_object_put(jo);
+	ret = send_text(c, 200, text, "application/json", -1, 0, 0, 0);
+	free(text);
+	return ret;
+}
+
 static enum MHD_Result list(struct MHD_Connection *c, enum resource r, const char *name)
 {
 	long page = arg_long(c, "page", 1), size = arg_long(c, "page_size", 10);
@@ -542,6 +595,8 @@ static enum MHD_Result list(struct MHD_Connection *c, enum resource r, const cha
 			mutate_job(idx[n - 1], (int64_t)time(NULL));
 		faults.mutate_on_page = 0;
 	}
+	if (r == R_JOBS && faults.hostile[0] && page == faults.hostile_page)
+		return hostile_page(c, page, size);
 	idx = sorted(r, k, !(sd && strcmp(sd, "asc") == 0), &n);
 	arr = json_object_new_array();
 	for (size_t i = (size_t)(page - 1) * (size_t)size; idx && i < n && i < (size_t)(page * size); i++) {
@@ -645,11 +700,16 @@ static enum MHD_Result set_fault(void *cls, enum MHD_ValueKind kind, const char 
 		{ "burst_5xx", &faults.burst_5xx }, { "slow_ms", &faults.slow_ms },
 		{ "truncate_pct", &faults.truncate_pct }, { "trickle", &faults.trickle },
 		{ "retry_after", &faults.retry_after }, { "oversize_mb", &faults.oversize_mb },
-		{ "mutate_on_page", &faults.mutate_on_page },
+		{ "mutate_on_page", &faults.mutate_on_page }, { "status", &faults.status },
+		{ "hostile_page", &faults.hostile_page },
 	};
 
 	(void)cls;
 	(void)kind;
+	if (value && strcmp(key, "redirect") == 0)
+		snprintf(faults.redirect, sizeof faults.redirect, "%s", value);
+	if (value && strcmp(key, "hostile") == 0)
+		snprintf(faults.hostile, sizeof faults.hostile, "%s", value);
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (value && strcmp(key, table[i].name) == 0)
 			*table[i].field = (int)strtol(value, NULL, 10);
@@ -737,6 +797,21 @@ static enum MHD_Result api(struct MHD_Connection *c, const char *url)
 		return send_text(c, 429, "{\"message\":\"Too Many Requests\"}", "application/json",
 				 faults.retry_after, 0, 0, 0);
 	}
+	if (faults.status > 0)
+		return send_json(c, (unsigned)faults.status,
+				 json_tokener_parse("{\"error\":{\"message\":\"injected\"}}"));
+	if (faults.redirect[0]) {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
+									     MHD_RESPMEM_PERSISTENT);
+		enum MHD_Result ret;
+
+		if (!resp)
+			return MHD_NO;
+		MHD_add_response_header(resp, "Location", faults.redirect);
+		ret = MHD_queue_response(c, 302, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
 	if (faults.oversize_mb > 0)
 		return send_text(c, 200, "", "application/json", -1, 0, 0,
 				 (size_t)faults.oversize_mb << 20);
@@ -808,18 +883,40 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return r;
 }
 
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = calloc(1, 65536);
+	n = buf ? fread(buf, 1, 65535, f) : 0;
+	fclose(f);
+	if (buf && n == 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: hcpsim [--port N] [--port-file F] [--dataset plumbing|small]\n"
 		"              [--jobs N --customers N --estimates N] [--ties N] [--seed N]\n"
-		"              [--tz ZONE] [--api-key KEY] [--now EPOCH] [--fail-429-pct N] ...\n");
+		"              [--tz ZONE] [--api-key KEY] [--now EPOCH] [--fail-429-pct N] ...\n"
+		"              [--tls-cert PEM --tls-key PEM]\n");
 }
 
 int main(int argc, char **argv)
 {
 	struct sim_gen_options o = { 1, 23676, 21829, 8174, 0, 0, "America/Chicago" };
-	const char *port_file = NULL;
+	const char *port_file = NULL, *tls_cert = NULL, *tls_key = NULL;
+	char *cert = NULL, *key = NULL;
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_ERROR_LOG;
 	struct MHD_Daemon *d;
 	const union MHD_DaemonInfo *info;
 	struct sockaddr_in sa;
@@ -849,6 +946,8 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--now") == 0) o.now = strtoll(v, NULL, 10);
 		else if (strcmp(a, "--fail-429-pct") == 0) faults.fail_429_pct = (int)strtol(v, NULL, 10);
 		else if (strcmp(a, "--fail-5xx-pct") == 0) faults.fail_5xx_pct = (int)strtol(v, NULL, 10);
+		else if (strcmp(a, "--tls-cert") == 0) tls_cert = v;
+		else if (strcmp(a, "--tls-key") == 0) tls_key = v;
 		else {
 			usage();
 			return 2;
@@ -862,9 +961,21 @@ int main(int argc, char **argv)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* loopback only */
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			     MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, handle, NULL,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_END);
+	if (tls_cert || tls_key) {
+		cert = tls_cert ? slurp(tls_cert) : NULL;
+		key = tls_key ? slurp(tls_key) : NULL;
+		if (!cert || !key || MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			fprintf(stderr, "hcpsim: cannot serve TLS (certificate, key or libmicrohttpd support)\n");
+			return 1;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	d = cert ? MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, NULL,
+				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				    MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+				    MHD_OPTION_END)
+		 : MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, NULL,
+				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "hcpsim: cannot listen on port %ld\n", port);
 		return 1;
@@ -879,8 +990,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	fprintf(stderr, "hcpsim: %zu jobs, %zu customers, %zu estimates on http://127.0.0.1:%ld\n",
-		data.n_jobs, data.n_customers, data.n_estimates, port);
+	fprintf(stderr, "hcpsim: %zu jobs, %zu customers, %zu estimates on %s://127.0.0.1:%ld\n",
+		data.n_jobs, data.n_customers, data.n_estimates, cert ? "https" : "http", port);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	while (!stop)
@@ -892,5 +1003,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 4; i++)
 		free(cache[i].idx);
 	sim_data_free(&data);
+	free(cert);
+	free(key);
 	return 0;
 }
