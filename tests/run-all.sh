@@ -6,6 +6,7 @@
 set -u
 : "${LL_BUILD:?}" "${LL_ROOT:?}" "${PGHOST:?}"
 LOGS=$LL_STATE/test-logs
+export LSAN_OPTIONS=suppressions=$LL_ROOT/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
 passed=0 failed=0

@@ -1,19 +1,40 @@
 #!/usr/bin/env bash
-# Build and run the libFuzzer targets with clang (ASan+UBSan).
-# Usage: run.sh WORKDIR SECONDS.  Crashers are left in WORKDIR and fail the run;
-# copy them under tests/fuzz/corpus/<target>/ as regression inputs.
+# Build and run the libFuzzer targets with clang (ASan+UBSan), each for
+# SECONDS from its seed corpus.  Usage: run.sh WORKDIR SECONDS.
+# A crash fails the run and leaves crash-* in WORKDIR: add it under
+# tests/fuzz/corpus/<target>/ as a regression input once fixed.
 set -euo pipefail
 WORK=$1 SECONDS_EACH=$2
 ROOT=${LL_ROOT:?}
+BUILD=${LL_BUILD:-$LL_STATE/build-test}
 mkdir -p "$WORK"
 CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-# shellcheck disable=SC2046
-clang $CFLAGS -I"$ROOT/core" -I"$ROOT/include" $(pkg-config --cflags libsodium) \
-	-o "$WORK/fuzz_vault_parse" "$ROOT/tests/fuzz/fuzz_vault_parse.c" "$ROOT/core/vault.c" \
-	$(pkg-config --libs libsodium)
-mkdir -p "$WORK/corpus-vault_parse"
-cp "$ROOT"/tests/fuzz/corpus/vault_parse/* "$WORK/corpus-vault_parse/"
-cd "$WORK"
-./fuzz_vault_parse -max_total_time="$SECONDS_EACH" -max_len=4096 -print_final_stats=1 \
-	"$WORK/corpus-vault_parse" 2>"$WORK/fuzz_vault_parse.log"
-tail -3 "$WORK/fuzz_vault_parse.log"
+PKGS="json-c libcurl libpq libconfig libsodium"
+# The host's own sources (not the programs), and the generated migrations.
+CORE=$(ls "$ROOT"/core/*.c | grep -v -e '/cli' -e '/daemon.c')
+build() { # build TARGET SOURCES...
+	local target=$1; shift
+	# shellcheck disable=SC2046,SC2086
+	clang $CFLAGS -I"$ROOT/core" -I"$ROOT/include" -I"$BUILD" $(pkg-config --cflags $PKGS) \
+		-o "$WORK/$target" "$@" $(pkg-config --libs $PKGS) -ldl
+}
+build fuzz_vault_parse "$ROOT/tests/fuzz/fuzz_vault_parse.c" "$ROOT/core/vault.c"
+# shellcheck disable=SC2086
+build fuzz_hcp_page "$ROOT/tests/fuzz/fuzz_hcp_page.c" $CORE "$BUILD/core/migrations_sql.c"
+# shellcheck disable=SC2086
+build fuzz_config "$ROOT/tests/fuzz/fuzz_config.c" $CORE "$BUILD/core/migrations_sql.c"
+export LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp
+status=0
+for target in vault_parse hcp_page config; do
+	rm -rf "$WORK/corpus-$target"
+	mkdir -p "$WORK/corpus-$target"
+	cp "$ROOT"/tests/fuzz/corpus/$target/* "$WORK/corpus-$target/"
+	if (cd "$WORK" && "./fuzz_$target" -max_total_time="$SECONDS_EACH" -max_len=65536 \
+		-print_final_stats=1 "$WORK/corpus-$target" 2>"$WORK/fuzz_$target.log"); then
+		echo "fuzz_$target: ok, $(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$WORK/fuzz_$target.log" | grep -o '[0-9]*$') runs"
+	else
+		echo "fuzz_$target: FAILED (see $WORK/fuzz_$target.log)"
+		status=1
+	fi
+done
+exit $status
