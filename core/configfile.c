@@ -301,10 +301,16 @@ static void parse_credentials(struct parse *p, const config_setting_t *g,
 				      ll_vault_strerror(e));
 			continue;
 		}
-		c = &ic->credentials[ic->n_credentials++];
+		c = &ic->credentials[ic->n_credentials];
 		c->field = dup_or_oom(p, config_setting_name(m));
 		c->ciphertext = dup_or_oom(p, v);
 		c->line = line_of(m);
+		if (!c->field || !c->ciphertext) {
+			free(c->field);
+			free(c->ciphertext);
+			continue; /* p->oom is set: the load fails */
+		}
+		ic->n_credentials++;
 	}
 }
 
@@ -349,6 +355,12 @@ static void parse_settings(struct parse *p, const config_setting_t *g,
 		}
 		s->key = dup_or_oom(p, config_setting_name(m));
 		s->line = line_of(m);
+		if (!s->key || (s->type == LL_SETTING_STRING && !s->str)) {
+			free(s->key);
+			free(s->str);
+			s->key = s->str = NULL;
+			continue; /* p->oom is set: the load fails */
+		}
 		ic->n_settings++;
 	}
 }
@@ -379,6 +391,8 @@ static void parse_integration(struct parse *p, const config_setting_t *g,
 		}
 	ic->provider = dup_or_oom(p, provider);
 	ic->line = line_of(g);
+	if (!ic->provider)
+		return;
 	site->n_integrations++;
 	m = config_setting_get_member(g, "credentials");
 	if (m)
@@ -433,6 +447,14 @@ static void parse_site(struct parse *p, const config_setting_t *g,
 	site->timezone = dup_or_oom(p, tz);
 	site->line = line_of(g);
 	ll_rules_init(&site->overrides);
+	if (p->oom) {
+		free(site->id);
+		free(site->name);
+		free(site->plan);
+		free(site->timezone);
+		memset(site, 0, sizeof *site);
+		return;
+	}
 	cfg->n_sites++;
 	list = config_setting_get_member(g, "lead_sources");
 	if (list)
@@ -541,7 +563,7 @@ int ll_config_load(const char *path, struct ll_config *cfg,
 		cfg->sites = calloc((size_t)config_setting_length(m) + 1, sizeof *cfg->sites);
 		if (!cfg->sites)
 			p.oom = 1;
-		for (int i = 0; cfg->sites && i < config_setting_length(m); i++)
+		for (int i = 0; cfg->sites && !p.oom && i < config_setting_length(m); i++)
 			parse_site(&p, config_setting_get_elem(m, (unsigned)i), cfg);
 	}
 	if (p.oom)
