@@ -1,8 +1,8 @@
 # Shell helpers shared by the demo and the integration tests.
 # Expects: LL_BUILD (a build directory), PGHOST/PGUSER (from ./dev).
 
-LL_BIN=${LL_BUILD:?}/leadledger
-LLD_BIN=$LL_BUILD/leadledgerd
+LL_BIN=${LL_BIN_WRAPPED:-${LL_BUILD:?}/leadledger}
+LLD_BIN=${LLD_BIN_WRAPPED:-$LL_BUILD/leadledgerd}
 SIM_BIN=$LL_BUILD/tests/sim/hcpsim
 PROVIDER_DIR=$LL_BUILD/plugins/.libs
 

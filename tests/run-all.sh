@@ -11,8 +11,31 @@ rm -rf "$LOGS"
 mkdir -p "$LOGS"
 passed=0 failed=0
 
-echo "== unit tests (make check, ASan+UBSan)"
-if make -C "$LL_BUILD" -j"$(nproc)" check >"$LOGS/unit.log" 2>&1; then
+VG=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+    --show-leak-kinds=definite --suppressions="$LL_ROOT/tests/valgrind.supp")
+if [ "${LL_VALGRIND:-0}" = 1 ]; then
+	# Integration tests run the programs through valgrind; exit 99 means an
+	# error or a definite leak, and fails whichever check ran them.
+	mkdir -p "$LOGS/vg-bin"
+	for prog in leadledger leadledgerd; do
+		printf '#!/bin/sh\nexec %s --log-file=%s/vg.%%p.log %s "$@"\n' "${VG[*]}" "$LOGS" \
+			"$LL_BUILD/$prog" >"$LOGS/vg-bin/$prog"
+		chmod +x "$LOGS/vg-bin/$prog"
+	done
+	export LL_BIN_WRAPPED=$LOGS/vg-bin/leadledger LLD_BIN_WRAPPED=$LOGS/vg-bin/leadledgerd
+	UNIT_ARGS=(LOG_COMPILER=valgrind "AM_LOG_FLAGS=${VG[*]:1}")
+	UNIT_LABEL="make check under valgrind"
+	# Timing-bound tests (the daemon's schedules, crash points compiled only
+	# into the sanitizer build, fuzzing) run in the default suite only.
+	SKIP="t_daemon t_crash t_fuzz"
+else
+	UNIT_ARGS=()
+	UNIT_LABEL="make check, ASan+UBSan"
+	SKIP=""
+fi
+
+echo "== unit tests ($UNIT_LABEL)"
+if make -C "$LL_BUILD" -j"$(nproc)" check "${UNIT_ARGS[@]}" >"$LOGS/unit.log" 2>&1; then
 	echo "ok   unit tests"
 else
 	echo "FAIL unit tests (see $LOGS/unit.log)"
@@ -26,6 +49,7 @@ passed=$((passed + n)) failed=$((failed + f))
 echo "== integration tests (PostgreSQL $(psql -XAtc 'show server_version' postgres 2>/dev/null), simulator)"
 for t in "$LL_ROOT"/tests/integration/t_*.sh; do
 	name=$(basename "$t" .sh)
+	case " $SKIP " in *" $name "*) echo "skip $name (not under valgrind)"; continue ;; esac
 	start=$(date +%s)
 	bash "$t" >"$LOGS/$name.log" 2>&1
 	rc=$?
@@ -40,6 +64,12 @@ for t in "$LL_ROOT"/tests/integration/t_*.sh; do
 		grep -E '^not ok|^#' "$LOGS/$name.log" | head -15
 	fi
 done
+if [ "${LL_VALGRIND:-0}" = 1 ]; then
+	errs=$(cat "$LOGS"/vg.*.log 2>/dev/null | grep -c 'ERROR SUMMARY: [1-9]\|definitely lost: [1-9]' || true)
+	echo "== valgrind: $(ls "$LOGS"/vg.*.log 2>/dev/null | wc -l) program runs, $errs with errors or definite leaks"
+	[ "$errs" -eq 0 ] || failed=$((failed + 1))
+fi
+
 # The reliability summary: each fault with what must happen and what did.
 echo
 echo "== reliability: fault, expected outcome, observed"

@@ -47,8 +47,10 @@ eq "$(sql "SELECT count(*) FROM (SELECT external_id FROM jobs GROUP BY 1 HAVING 
 sed -i 's/retry_budget = 120;/retry_budget = 120; max_body_bytes = 1048576;/' "$CONF"
 sim_get "/_sim/config?oversize_mb=200" >/dev/null
 CURSOR_BEFORE=$(sql "SELECT cursor FROM sync_state WHERE stream = 'employees'")
-"${LL[@]}" sync >"$WORK/oversize.out" 2>&1
+/usr/bin/time -f '%M' -o "$WORK/oversize.rss" "${LL[@]}" sync >"$WORK/oversize.out" 2>&1
 eq "$?" 1 "a 200 MiB body fails the run"
+RSS_MB=$(( $(tail -1 "$WORK/oversize.rss") / 1024 ))
+le "$RSS_MB" 150 "cut off without the memory growing (peak RSS ${RSS_MB} MiB for a 200 MiB body)"
 check "the error names the cap" grep -q "larger than 1048576 bytes" "$WORK/oversize.out"
 eq "$(sql "SELECT cursor FROM sync_state WHERE stream = 'employees'")" "$CURSOR_BEFORE" "checkpoint unchanged"
 sim_get "/_sim/config?oversize_mb=0" >/dev/null

@@ -857,6 +857,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return send_json(c, 405, json_tokener_parse("{\"message\":\"GET only\"}"));
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
 	pthread_mutex_lock(&sim_lock);
+	/* Log on arrival: a stalled answer must not show up in a later log. */
+	if (strncmp(url, "/_sim/", 6) != 0)
+		log_request(method, url, q.text);
 	slow = strncmp(url, "/_sim/", 6) ? faults.slow_ms : 0;
 	truncate = strncmp(url, "/_sim/", 6) ? roll(faults.truncate_pct) : 0;
 	trickle = strncmp(url, "/_sim/", 6) ? faults.trickle : 0;
@@ -866,7 +869,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (slow)
 			usleep((useconds_t)slow * 1000);
 		pthread_mutex_lock(&sim_lock);
-		log_request(method, url, q.text);
 		r = send_text(c, 200, "{\"page\":1,\"page_size\":10,\"total_pages\":1,\"jobs\":[",
 			      "application/json", -1, truncate, trickle, 0);
 		pthread_mutex_unlock(&sim_lock);
@@ -877,8 +879,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		usleep((useconds_t)slow * 1000);
 	pthread_mutex_lock(&sim_lock);
 	r = strncmp(url, "/_sim/", 6) == 0 ? control(c, url) : api(c, url);
-	if (strncmp(url, "/_sim/", 6) != 0)
-		log_request(method, url, q.text);
 	pthread_mutex_unlock(&sim_lock);
 	return r;
 }
