@@ -38,6 +38,15 @@ sites = ($blocks
 CONF
 }
 
+# fresh_db NAME N INTERVAL PAGE_SIZE [top-level settings]: a migrated
+# database with N sites, configured in $CONF.
+fresh_db() {
+	T_DB=${T_NAME}_$1; shift
+	CONN=$(db_create "$T_DB")
+	multi_config "$@"
+	"${LL[@]}" migrate >>"$WORK/ll.log" 2>&1
+}
+
 # wait_for SECONDS SQL: poll until the query prints t.
 wait_for() {
 	local i
@@ -93,10 +102,7 @@ sim_stop
 
 # --- kill -9 of one instance mid-page: the others finish its work ---
 sim_start "$WORK" --api-key "$SIM_KEY" --dataset small --seed 9
-T_DB=${T_NAME}_kill
-CONN=$(db_create "$T_DB")
-multi_config 6 3600 50 "workers = 2; lease = 4;"
-"${LL[@]}" migrate >>"$WORK/ll.log" 2>&1
+fresh_db kill 6 3600 50 "workers = 2; lease = 4;"
 daemon_start victim LEADLEDGER_FAULT=page_after_upsert:40
 VICTIM=$LAST_PID
 sleep 0.5
@@ -112,14 +118,13 @@ eq "$(sql "SELECT count(*) FROM (SELECT integration_id, count(*) c FROM jobs GRO
 eq "$(sql "SELECT count(*) FROM (SELECT integration_id, count(*) c FROM customers GROUP BY 1) x WHERE c = 1500")" 6 \
 	"exact customer totals for all six sites"
 eq "$(sql "$NO_OVERLAP AND a.runner <> b.runner AND a.status <> 'failed'")" 0 "no two live instances overlapped"
-eq "$(sql "SELECT count(*) FROM sync_runs WHERE error LIKE 'interrupted%'")" 1 "the killed run is recorded as interrupted"
+eq "$(sql "SELECT count(DISTINCT runner) = 1 AND count(*) BETWEEN 1 AND 2 FROM sync_runs WHERE error LIKE 'interrupted%'")" t \
+	"the killed instance's runs in flight (one per busy worker) are recorded as interrupted"
+eq "$(sql "SELECT count(*) FROM sync_runs WHERE status <> 'success' AND coalesce(error, '') NOT LIKE 'interrupted%'")" 0 \
+	"no other run failed"
 
 # --- SIGHUP: add a site, remove one, reject a broken file ---
-T_DB=${T_NAME}_hup
-CONN=$(db_create "$T_DB")
-multi_config 2 2 100 "workers = 2;"
-sed -i 's/--jobs 150/&/' "$CONF"
-"${LL[@]}" migrate >>"$WORK/ll.log" 2>&1
+fresh_db hup 2 2 100 "workers = 2;"
 daemon_start hup
 HUP=$LAST_PID
 wait_for 30 "SELECT count(DISTINCT integration_id) = 2 FROM sync_runs WHERE status = 'success'"
@@ -151,10 +156,7 @@ ge "$(sql "SELECT count(*) FROM sync_runs")" $((RUNS + 1)) "and keeps syncing"
 daemons_stop
 
 # --- SIGTERM during a backfill exits in time; a restart resumes ---
-T_DB=${T_NAME}_term
-CONN=$(db_create "$T_DB")
-multi_config 1 3600 10 "workers = 1; shutdown_timeout = 10;"
-"${LL[@]}" migrate >>"$WORK/ll.log" 2>&1
+fresh_db term 1 3600 10 "workers = 1; shutdown_timeout = 10;"
 sim_get "/_sim/config?slow_ms=30" >/dev/null
 daemon_start term
 TERM_PID=$LAST_PID
@@ -178,10 +180,7 @@ eq "$(table_count jobs)" 2400 "exact total after the restart"
 daemons_stop
 
 # --- PostgreSQL restarted mid-sync: reconnect, exact totals ---
-T_DB=${T_NAME}_pgrestart
-CONN=$(db_create "$T_DB")
-multi_config 1 3600 10 "workers = 1;"
-"${LL[@]}" migrate >>"$WORK/ll.log" 2>&1
+fresh_db pgrestart 1 3600 10 "workers = 1;"
 sim_get "/_sim/config?slow_ms=20" >/dev/null
 daemon_start pg
 wait_for 60 "SELECT coalesce(cursor, '') ~ '^[0-9]+$' AND cursor::int > 5 FROM sync_state WHERE stream = 'customers'"
@@ -199,11 +198,8 @@ daemons_stop
 
 # --- failures back off by doubling and reset on success; a 429 whose
 # Retry-After exceeds the retry budget defers the job instead of sleeping ---
-T_DB=${T_NAME}_backoff
-CONN=$(db_create "$T_DB")
-multi_config 1 2 100 "workers = 1; max_backoff = 8;"
+fresh_db backoff 1 2 100 "workers = 1; max_backoff = 8;"
 sed -i "s|base_url = \"$SIM_URL\"|base_url = \"http://127.0.0.1:9\"|" "$CONF"
-"${LL[@]}" migrate >>"$WORK/ll.log" 2>&1
 daemon_start backoff
 wait_for 30 "SELECT backoff_s = 8 FROM site_integrations"
 ok $? "connection failures back off 2, 4, 8 s, capped at max_backoff"
@@ -226,10 +222,7 @@ eq "$(sql "SELECT backoff_s FROM site_integrations")" 0 "a deferral is not a fai
 sed -i 's/retry_budget = 2;/retry_budget = 120;/' "$CONF"
 
 # --- a second SIGTERM exits at once; nothing is lost but the page in flight ---
-T_DB=${T_NAME}_term2
-CONN=$(db_create "$T_DB")
-multi_config 1 3600 10 "workers = 1; shutdown_timeout = 60;"
-"${LL[@]}" migrate >>"$WORK/ll.log" 2>&1
+fresh_db term2 1 3600 10 "workers = 1; shutdown_timeout = 60;"
 sim_get "/_sim/config?slow_ms=2000" >/dev/null
 daemon_start term2x
 T2=$LAST_PID

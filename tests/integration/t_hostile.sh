@@ -4,14 +4,18 @@
 # http off loopback, 404/400 and trickling servers are refused or abandoned.
 . "$LL_ROOT/tests/integration/harness.sh"
 
-expect_rejected() { # KIND: the page is refused, checkpoint kept, then recovered
-	local kind=$1 cursor_before cursor_after rc err
-	T_DB=${T_NAME}_$kind
+fresh_db() { # NAME: a migrated database for the one site, configured in $CONF
+	T_DB=${T_NAME}_$1
 	CONN=$(db_create "$T_DB")
 	write_config "$CONF" "$CONN" "$WORK/keyring" <<CONF
 sites = ( $(site_block acme "$CT" "$SIM_URL" 100) );
 CONF
 	"${LL[@]}" migrate >>"$WORK/ll.log" 2>&1
+}
+
+expect_rejected() { # KIND: the page is refused, checkpoint kept, then recovered
+	local kind=$1 cursor_after rc err
+	fresh_db "$kind"
 	sim_get "/_sim/config?hostile=$kind&hostile_page=3" >/dev/null
 	"${LL[@]}" sync >"$WORK/$kind.out" 2>&1
 	rc=$?
@@ -43,12 +47,7 @@ check "wrong types: the field is named" grep -q "'id'" "$WORK/wrong_types.out"
 check "a string amount: the field is named" grep -q "not integer cents: 'total_amount'" "$WORK/string_amount.out"
 
 # Duplicate ids in one page are stored once, the newest version.
-T_DB=${T_NAME}_dup
-CONN=$(db_create "$T_DB")
-write_config "$CONF" "$CONN" "$WORK/keyring" <<CONF
-sites = ( $(site_block acme "$CT" "$SIM_URL" 100) );
-CONF
-"${LL[@]}" migrate >>"$WORK/ll.log" 2>&1
+fresh_db dup
 sim_get "/_sim/config?hostile=duplicate_ids&hostile_page=2" >/dev/null
 "${LL[@]}" sync >>"$WORK/ll.log" 2>&1
 ok $? "duplicate ids in one page: stored"
