@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# leadledger benchmarks (./dev bench).  Every figure is printed next to a
+# baseline measured in the same run, as a ratio, with its target; the table
+# goes to standard output and bench/results.md.  Speed is never asserted by
+# the tests; this is where it is measured.
+set -uo pipefail
+: "${LL_BUILD:?}" "${LL_ROOT:?}" "${PGHOST:?}"
+. "$LL_ROOT/tests/lib.sh"
+WORK=$LL_STATE/bench
+rm -rf "$WORK"
+mkdir -p "$WORK"
+SIM_KEY=bench-key
+ROWS=()
+
+now_ms() { date +%s%3N; }
+row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 |"); printf '%-60s %14s %14s %8s   %s\n' "$1" "$2" "$3" "$4" "$5" >&2; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+sql() { psql -XAtq -d "$DB" -c "$1"; }
+
+setup() { # setup DBNAME [hcpsim args]: simulator, database, keyring, config
+	DB=$1; shift
+	sim_stop
+	sim_start "$WORK" --api-key "$SIM_KEY" "$@" || exit 1
+	CONN=$(db_create "$DB")
+	[ -f "$WORK/keyring" ] || keyring_create "$WORK"
+	[ -f "$WORK/ct" ] || encrypt_key "$WORK/keyring" bench "$SIM_KEY" >"$WORK/ct"
+	CONF=$WORK/$DB.conf
+	LL_LOG_LEVEL=warning write_config "$CONF" "$CONN" "$WORK/keyring" <<CONF
+sites = ( $(site_block bench "$(cat "$WORK/ct")" "$SIM_URL" 200) );
+CONF
+	"$LL_BIN" -c "$CONF" migrate >/dev/null
+}
+
+echo "== 1. ingest: backfill of the plumbing data set vs COPY of the same rows" >&2
+setup bench_ingest --dataset plumbing
+START=$(now_ms)
+"$LL_BIN" -c "$CONF" sync >"$WORK/ingest.out" 2>&1 || { cat "$WORK/ingest.out"; exit 1; }
+SYNC_MS=$(( $(now_ms) - START ))
+RECORDS=$(sql "SELECT (SELECT count(*) FROM jobs) + (SELECT count(*) FROM customers) + (SELECT count(*) FROM estimates) + (SELECT count(*) FROM employees)")
+for t in employees customers jobs estimates; do
+	psql -XAtq -d "$DB" -c "\\copy $t TO '$WORK/$t.csv' CSV"
+done
+DB_COPY=bench_copy
+db_create "$DB_COPY" >/dev/null
+sed "s|dbname=bench_ingest|dbname=$DB_COPY|" "$CONF" >"$WORK/copy.conf"
+"$LL_BIN" -c "$WORK/copy.conf" migrate >/dev/null
+START=$(now_ms)
+for t in employees customers jobs estimates; do
+	psql -XAtq -d "$DB_COPY" -c "\\copy $t FROM '$WORK/$t.csv' CSV"
+done
+COPY_MS=$(( $(now_ms) - START ))
+row "backfill wall time, $RECORDS records (ms)" "$SYNC_MS" "$COPY_MS" "$(ratio "$SYNC_MS" "$COPY_MS")" "<= 2.0 (baseline: psql \\copy)"
+row "backfill records per second" "$(( RECORDS * 1000 / (SYNC_MS > 0 ? SYNC_MS : 1) ))" "$(( RECORDS * 1000 / (COPY_MS > 0 ? COPY_MS : 1) ))" "$(ratio "$COPY_MS" "$SYNC_MS")" "(for information)"
+
+echo "== 2. requests spent" >&2
+for s in customers jobs estimates; do
+	n=$(sql "SELECT records_fetched FROM sync_runs WHERE stream = '$s' AND mode = 'full' ORDER BY id LIMIT 1")
+	calls=$(sql "SELECT api_calls FROM sync_runs WHERE stream = '$s' AND mode = 'full' ORDER BY id LIMIT 1")
+	min=$(( (n + 199) / 200 ))
+	row "backfill requests, $s ($n records)" "$calls" "$min" "$(ratio "$calls" "$min")" "1.00 (ceil(records/200))"
+done
+CHANGED=$(( 23676 / 100 ))
+sim_get "/_sim/mutate?jobs=$CHANGED&seed=5" >/dev/null
+"$LL_BIN" -c "$CONF" sync >/dev/null 2>&1
+calls=$(sql "SELECT api_calls FROM sync_runs WHERE stream = 'jobs' ORDER BY id DESC LIMIT 1")
+min=$(( (CHANGED + 199) / 200 + 1 ))
+row "incremental requests, jobs, 1% ($CHANGED) changed" "$calls" "$min" "$(ratio "$calls" "$min")" "<= 1.00 (ceil(changed/200)+1)"
+
+echo "== 3. latency-bound backfill (100 ms per page)" >&2
+setup bench_latency --jobs 4000 --customers 400 --estimates 200
+sim_get "/_sim/config?slow_ms=100" >/dev/null
+START=$(now_ms)
+"$LL_BIN" -c "$CONF" sync >/dev/null 2>&1
+LAT_MS=$(( $(now_ms) - START ))
+PAGES=$(sql "SELECT sum(pages) FROM sync_runs")
+SEQ_MS=$(( PAGES * 100 ))
+row "latency-bound backfill, $PAGES pages (ms)" "$LAT_MS" "$SEQ_MS" "$(ratio "$SEQ_MS" "$LAT_MS")" ">= 3.5 faster at 4 in flight (NOT BUILT: pages are fetched one at a time)"
+sim_get "/_sim/config?slow_ms=0" >/dev/null
+
+echo "== 4. report latency: 1,000,000 jobs over 100 sites" >&2
+DB=bench_report
+db_create "$DB" >/dev/null
+sed "s|dbname=bench_latency|dbname=$DB|" "$CONF" >"$WORK/report.conf"
+"$LL_BIN" -c "$WORK/report.conf" migrate >/dev/null
+sql "INSERT INTO sites SELECT 'b-' || i, 'Site ' || i, 'elite', 'America/Chicago' FROM generate_series(1, 100) i;
+     INSERT INTO site_integrations (site_id, provider) SELECT 'b-' || i, 'housecallpro' FROM generate_series(1, 100) i;
+     INSERT INTO jobs (integration_id, external_id, status_class, amount_cents, resolved_at, remote_updated_at,
+                       lead_source_raw, lead_source_category, raw)
+     SELECT (SELECT min(id) FROM site_integrations) + (g % 100), 'job_' || g, (g % 10 < 8)::int,
+            5000 + (g * 7919) % 200000, now() - ((g * 104729) % (3 * 365 * 86400)) * interval '1 second',
+            now(), 'src', (ARRAY['website','google','social','repeat_customer','ai_phone','referral','direct','unknown'])[1 + g % 8],
+            '{}'::jsonb
+     FROM generate_series(1::bigint, 1000000::bigint) g;
+     ANALYZE jobs;" >/dev/null
+for variant in report report-noindex; do
+	"$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pgbench" -n -f "$LL_ROOT/bench/$variant.sql" -t 400 -c 1 -l --log-prefix="$WORK/$variant" "$DB" >"$WORK/$variant.pgbench" 2>&1
+	sort -n -k3 "$WORK/$variant".* | awk '{ v[NR] = $3 / 1000 } END { printf "%.2f %.2f\n", v[int(NR * 0.5)], v[int(NR * 0.95)] }' >"$WORK/$variant.pct"
+done
+read -r P50 P95 <"$WORK/report.pct"
+read -r B50 B95 <"$WORK/report-noindex.pct"
+row "report --days 30, one site of 100, p50 (ms)" "$P50" "$B50" "$(ratio "$P50" "$B50")" "p50 <= 5 ms (baseline: same query, index unusable)"
+row "report --days 30, one site of 100, p95 (ms)" "$P95" "$B95" "$(ratio "$P95" "$B95")" "p95 <= 10 ms"
+psql -XAq -d "$DB" -c "EXPLAIN ANALYZE $(sed -n '/^SELECT/,$p' "$LL_ROOT/bench/report.sql" | sed "s/:site/7/")" >"$WORK/explain.txt"
+
+echo "== 5. memory: peak RSS of a backfill, 10,000 vs 1,000,000 jobs" >&2
+for n in 10000 1000000; do
+	setup "bench_mem_$n" --jobs "$n" --customers 1000 --estimates 10
+	/usr/bin/time -f '%M' -o "$WORK/rss.$n" "$LL_BIN" -c "$CONF" sync >/dev/null 2>&1
+done
+R10=$(( $(tail -1 "$WORK/rss.10000") / 1024 ))
+R1M=$(( $(tail -1 "$WORK/rss.1000000") / 1024 ))
+row "peak RSS, backfill of 1,000,000 jobs (MiB)" "$R1M" "$R10" "$(ratio "$R1M" "$R10")" "<= 1.10 vs 10,000 jobs, and < 40 MiB"
+sim_stop
+
+{
+	echo "# leadledger benchmarks"
+	echo
+	echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo),"
+	echo "$(psql -XAtc 'SELECT version()' postgres | cut -d, -f1), plain build (-O2, no sanitizers)."
+	echo
+	echo "| figure | leadledger | baseline | ratio | target |"
+	echo "|---|---|---|---|---|"
+	printf '%s\n' "${ROWS[@]}"
+	echo
+	echo "Report query plan (one site, 1,000,000 jobs):"
+	echo
+	echo '```'
+	cat "$WORK/explain.txt"
+	echo '```'
+} | tee "$LL_ROOT/bench/results.md"
