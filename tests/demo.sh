@@ -31,7 +31,8 @@ say "leadledger sync (first sync: full backfill)"
 time "${LL[@]}" sync
 say "leadledger report --site patton-plumbing --days 30"
 "${LL[@]}" report --site patton-plumbing --days 30
-"${LL[@]}" report --site patton-plumbing --days 30 --unknown
+say "leadledger report --site patton-plumbing --days 365 --unknown"
+"${LL[@]}" report --site patton-plumbing --days 365 --unknown
 
 say "starting leadledgerd"
 "$LLD_BIN" -c "$DEMO/leadledger.conf" </dev/null >>"$DEMO/leadledgerd.log" 2>&1 &
