@@ -89,4 +89,13 @@ enum sim_channel sim_channel_of(const struct sim_data *d, const char *raw);
 int sim_job_counts(const struct sim_data *d, const struct sim_job *j, int *ymd,
 		   enum sim_channel *ch);
 
+/* JSON in the API's shapes, rendered from sim_current (under sim_lock).
+ * Each returns a new object the caller puts. */
+extern const struct sim_data *sim_current;
+struct json_object;
+struct json_object *sim_employee_json(const struct sim_employee *e);
+struct json_object *sim_customer_json(const struct sim_customer *c, int with_addresses);
+struct json_object *sim_job_json(const struct sim_job *j);
+struct json_object *sim_estimate_json(const struct sim_estimate *e);
+
 #endif
