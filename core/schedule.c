@@ -63,6 +63,12 @@ void ll_lease_init(struct ll_lease *l, int64_t seconds)
 	l->seconds = seconds;
 }
 
+/* Both claims take the lease the same way: $1 owner, $2 seconds. */
+#define TAKE_LEASE \
+	"lease_owner = $1, lease_until = now() + make_interval(secs => $2::bigint), " \
+	"last_run_at = now() "
+#define CLAIM_RETURNING "RETURNING i.id, i.site_id, i.provider, i.backoff_s"
+
 static int read_claim(PGresult *res, struct ll_claim *out)
 {
 	if (PQntuples(res) == 0)
@@ -85,15 +91,14 @@ int ll_schedule_claim_due(struct ll_db *db, const struct ll_lease *l,
 
 	snprintf(secs, sizeof secs, "%" PRId64, l->seconds);
 	res = ll_db_query(db,
-			  "UPDATE site_integrations i SET lease_owner = $1, "
-			  " lease_until = now() + make_interval(secs => $2::bigint), last_run_at = now() "
+			  "UPDATE site_integrations i SET " TAKE_LEASE
 			  "WHERE i.id = (SELECT c.id FROM site_integrations c JOIN sites s ON s.id = c.site_id "
 			  "  WHERE c.enabled AND NOT c.needs_attention AND s.plan = 'elite' "
 			  "  AND c.next_run_at <= now() "
 			  "  AND (c.lease_until IS NULL OR c.lease_until < now()) "
 			  "  AND c.site_id || '/' || c.provider = ANY($3::text[]) "
 			  "  ORDER BY c.next_run_at FOR UPDATE OF c SKIP LOCKED LIMIT 1) "
-			  "RETURNING i.id, i.site_id, i.provider, i.backoff_s",
+			  CLAIM_RETURNING,
 			  3, params, err, errlen);
 	if (!res)
 		return -1;
@@ -113,11 +118,10 @@ int ll_schedule_claim(struct ll_db *db, const struct ll_lease *l, const char *si
 
 	snprintf(secs, sizeof secs, "%" PRId64, l->seconds);
 	res = ll_db_query(db,
-			  "UPDATE site_integrations SET lease_owner = $1, "
-			  " lease_until = now() + make_interval(secs => $2::bigint), last_run_at = now() "
+			  "UPDATE site_integrations i SET " TAKE_LEASE
 			  "WHERE site_id = $3 AND provider = $4 "
 			  "AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $1) "
-			  "RETURNING id, site_id, provider, backoff_s", 4, params, err, errlen);
+			  CLAIM_RETURNING, 4, params, err, errlen);
 	if (!res)
 		return -1;
 	rc = read_claim(res, out);
