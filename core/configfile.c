@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "buf.h"
 #include "log.h"
 #include "vault.h"
 
@@ -121,6 +122,22 @@ int ll_valid_timezone(const char *tz)
 int ll_site_featured(const struct ll_site_conf *s)
 {
 	return strcmp(s->plan, LL_PLAN_FEATURED) == 0;
+}
+
+int ll_config_integration_keys(const struct ll_config *cfg, struct ll_buf *out)
+{
+	const char *sep = "";
+
+	if (ll_buf_puts(out, "{") < 0)
+		return -1;
+	for (size_t i = 0; i < cfg->n_sites; i++)
+		for (size_t j = 0; j < cfg->sites[i].n_integrations; j++) {
+			if (ll_buf_printf(out, "%s\"%s/%s\"", sep, cfg->sites[i].id,
+					  cfg->sites[i].integrations[j].provider) < 0)
+				return -1;
+			sep = ",";
+		}
+	return ll_buf_puts(out, "}");
 }
 
 const struct ll_site_conf *ll_config_site(const struct ll_config *cfg,

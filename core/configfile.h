@@ -104,6 +104,10 @@ int64_t ll_integration_host_int(const struct ll_config *cfg,
 				const struct ll_integration_conf *ic,
 				const char *key);
 int ll_site_featured(const struct ll_site_conf *s);
+/* Append a PostgreSQL array literal of every integration as
+ * "site/provider" (ids and provider names need no quoting).  0 or -1. */
+struct ll_buf;
+int ll_config_integration_keys(const struct ll_config *cfg, struct ll_buf *out);
 int ll_valid_site_id(const char *id);
 int ll_valid_timezone(const char *tz);
 

@@ -108,7 +108,6 @@ static void snapshot_release(struct snapshot *s)
 static int snapshot_load(const struct snapshot *prev, struct snapshot **out)
 {
 	struct snapshot *s = calloc(1, sizeof *s);
-	const char *const *sep;
 	int rc;
 
 	*out = NULL;
@@ -125,22 +124,8 @@ static int snapshot_load(const struct snapshot *prev, struct snapshot **out)
 	rc = ll_app_load_config(&s->app, d.config_path);
 	if (rc == 0)
 		rc = ll_app_load_keyring(&s->app);
-	if (rc == 0) {
-		static const char *const comma[] = { "", "," };
-
-		sep = comma;
-		rc = ll_buf_puts(&s->known, "{") < 0 ? LL_EXIT_RUNTIME : 0;
-		for (size_t i = 0; rc == 0 && i < s->app.cfg.n_sites; i++)
-			for (size_t j = 0; rc == 0 && j < s->app.cfg.sites[i].n_integrations; j++) {
-				/* ids and provider names need no quoting: [a-z0-9_-]+ */
-				if (ll_buf_printf(&s->known, "%s\"%s/%s\"", sep[s->known.len > 1],
-						  s->app.cfg.sites[i].id,
-						  s->app.cfg.sites[i].integrations[j].provider) < 0)
-					rc = LL_EXIT_RUNTIME;
-			}
-		if (rc == 0 && ll_buf_puts(&s->known, "}") < 0)
-			rc = LL_EXIT_RUNTIME;
-	}
+	if (rc == 0 && ll_config_integration_keys(&s->app.cfg, &s->known) < 0)
+		rc = LL_EXIT_RUNTIME;
 	if (rc != 0) {
 		snapshot_free(s);
 		return rc;

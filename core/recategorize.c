@@ -65,12 +65,10 @@ int ll_recategorize_site(struct ll_db *db, const struct ll_site_conf *site,
 		struct ll_rules rules;
 		int64_t iid = strtoll(PQgetvalue(ids, i, 0), NULL, 10);
 
-		if (ll_site_rules(site, defaults, &rules) < 0) {
-			snprintf(err, errlen, "out of memory");
+		if (ll_integration_rules(db, site, defaults, iid, &rules, err, errlen) < 0) {
 			rc = -1;
 			break;
 		}
-		rc = ll_rules_add_employees_from_db(db, iid, &rules, err, errlen);
 		for (size_t t = 0; rc == 0 && t < 3; t++)
 			rc = recategorize_table(db, tables[t], PQgetvalue(ids, i, 0), &rules,
 						changed, err, errlen);

@@ -95,7 +95,7 @@ int ll_registry_reconcile(struct ll_db *db, const struct ll_config *cfg,
 	int rc = -1;
 
 	ll_buf_init(&keep, 1 << 24);
-	if (ll_buf_puts(&keep, "{") < 0)
+	if (ll_config_integration_keys(cfg, &keep) < 0)
 		goto out;
 	if (ll_db_begin(db, err, errlen) < 0)
 		goto out;
@@ -104,17 +104,10 @@ int ll_registry_reconcile(struct ll_db *db, const struct ll_config *cfg,
 
 		if (upsert_site(db, s, err, errlen) < 0)
 			goto out;
-		for (size_t j = 0; j < s->n_integrations; j++) {
+		for (size_t j = 0; j < s->n_integrations; j++)
 			if (upsert_integration(db, s, &s->integrations[j], err, errlen) < 0)
 				goto out;
-			/* ids are [a-z0-9-], providers [a-z0-9_]: safe in an array literal */
-			if (ll_buf_printf(&keep, "%s\"%s/%s\"", keep.len > 1 ? "," : "",
-					  s->id, s->integrations[j].provider) < 0)
-				goto out;
-		}
 	}
-	if (ll_buf_puts(&keep, "}") < 0)
-		goto out;
 	params[0] = keep.data;
 	if (ll_db_exec(db,
 		       "UPDATE site_integrations SET enabled = false, updated_at = now() "

@@ -65,20 +65,8 @@ void ll_sync_next_run(const struct ll_config *cfg, int64_t interval,
 	}
 }
 
-int ll_site_rules(const struct ll_site_conf *site, const struct ll_rules *defaults,
-		  struct ll_rules *out)
-{
-	ll_rules_init(out);
-	if (ll_rules_append(out, &site->overrides) < 0 ||
-	    ll_rules_append(out, defaults) < 0) {
-		ll_rules_release(out);
-		return -1;
-	}
-	return 0;
-}
-
-int ll_rules_add_employees_from_db(struct ll_db *db, int64_t integration_id,
-				   struct ll_rules *rules, char *err, size_t errlen)
+static int add_employees_from_db(struct ll_db *db, int64_t integration_id,
+				 struct ll_rules *rules, char *err, size_t errlen)
 {
 	char iid[24];
 	const char *params[] = { iid };
@@ -98,6 +86,23 @@ int ll_rules_add_employees_from_db(struct ll_db *db, int64_t integration_id,
 	if (rc < 0)
 		snprintf(err, errlen, "out of memory");
 	return rc;
+}
+
+int ll_integration_rules(struct ll_db *db, const struct ll_site_conf *site,
+			 const struct ll_rules *defaults, int64_t integration_id,
+			 struct ll_rules *out, char *err, size_t errlen)
+{
+	ll_rules_init(out);
+	if (ll_rules_append(out, &site->overrides) < 0 || ll_rules_append(out, defaults) < 0) {
+		snprintf(err, errlen, "out of memory");
+		ll_rules_release(out);
+		return -1;
+	}
+	if (add_employees_from_db(db, integration_id, out, err, errlen) < 0) {
+		ll_rules_release(out);
+		return -1;
+	}
+	return 0;
 }
 
 /* Load the checkpoint, deciding whether to resume or start a run. */
@@ -578,9 +583,8 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 		memset(&sr, 0, sizeof sr);
 		if (s->entity != LL_ENTITY_EMPLOYEE && !have_rules) {
 			/* Employees are synced first: their names are referral rules. */
-			if (ll_site_rules(site, ctx->default_rules, &rules) < 0 ||
-			    ll_rules_add_employees_from_db(ctx->db, row.id, &rules, serr,
-							   sizeof serr) < 0) {
+			if (ll_integration_rules(ctx->db, site, ctx->default_rules, row.id, &rules,
+						 serr, sizeof serr) < 0) {
 				snprintf(err, errlen, "%s: cannot build lead-source rules", host.prefix);
 				worst = LL_RUN_FAILED;
 				break;

@@ -80,11 +80,11 @@ void ll_sync_next_run(const struct ll_config *cfg, int64_t interval,
 		      int64_t prev_backoff, const struct ll_sync_result *res,
 		      int64_t *after_s, int64_t *backoff_s);
 
-/* The site's rules: overrides first, then the defaults. */
-int ll_site_rules(const struct ll_site_conf *site, const struct ll_rules *defaults,
-		  struct ll_rules *out);
-/* Add the integration's employees (first and full names) to rules. */
-int ll_rules_add_employees_from_db(struct ll_db *db, int64_t integration_id,
-				   struct ll_rules *rules, char *err, size_t errlen);
+/* The rules for one integration: the site's overrides, then the defaults,
+ * then the integration's stored employees' first and full names.  On
+ * failure out is released. */
+int ll_integration_rules(struct ll_db *db, const struct ll_site_conf *site,
+			 const struct ll_rules *defaults, int64_t integration_id,
+			 struct ll_rules *out, char *err, size_t errlen);
 
 #endif

@@ -56,6 +56,23 @@ eq "$(sql "SELECT count(*) FROM (SELECT external_id FROM jobs GROUP BY 1 HAVING 
 "${LL[@]}" sync --full >>"$WORK/ll.log" 2>&1
 eq "$(table_count jobs)" 600 "exact total after a full sweep"
 
+# A CRM that lists nothing while saying it holds records: the run is
+# flagged, not called a plain success, and the full sweep deletes nothing.
+sim_get "/_sim/config?hostile=empty&hostile_page=1" >/dev/null
+"${LL[@]}" sync --full >>"$WORK/ll.log" 2>&1
+sim_get "/_sim/config?hostile=&hostile_page=0" >/dev/null
+eq "$(sql "SELECT flag FROM sync_runs WHERE stream = 'jobs' ORDER BY id DESC LIMIT 1")" \
+	"fetched nothing while the CRM reports records" "an empty listing is flagged"
+eq "$(sql "SELECT count(*) FROM jobs WHERE vanished_at IS NOT NULL")" 0 "an empty sweep soft-deletes nothing"
+check "status shows the flag" sh -c "'$LL_BIN' -c '$CONF' status | grep -q 'success: fetched nothing'"
+
+# Data older than twice the interval is shown as stale.
+sql "UPDATE sync_state SET last_success_at = now() - interval '5 hours'" >/dev/null
+eq "$("${LL[@]}" status --format json | jq '[.[] | select(.stream == "jobs")][0].stale')" true \
+	"status marks data older than twice the interval (2 x 7200 s) as stale"
+sql "UPDATE sync_state SET last_success_at = now()" >/dev/null
+eq "$("${LL[@]}" status --format json | jq '[.[] | select(.stream == "jobs")][0].stale')" false "fresh data is not"
+
 # 404 and 400 are not retried.
 for status in 404 400; do
 	sim_get "/_sim/log?clear=1" >/dev/null

@@ -14,7 +14,8 @@
  * served), status (answer every API request with this HTTP status),
  * redirect (answer 302 to this URL), hostile + hostile_page (serve page N of
  * /jobs as a hostile payload: truncated_json, deep, wrong_types,
- * string_amount, missing_id, duplicate_ids, nul_bytes, invalid_utf8).
+ * string_amount, missing_id, duplicate_ids, nul_bytes, invalid_utf8, and
+ * empty: no records although total_items says there are).
  * --tls-cert/--tls-key serve HTTPS with that (self-signed) certificate.  Control: /_sim/expected, /_sim/mutate, /_sim/delete,
  * /_sim/vanish, /_sim/silent, /_sim/log, /_sim/stats.
  */
@@ -359,6 +360,8 @@ static enum MHD_Result hostile_page(struct MHD_Connection *c, long page, long si
 	} else if (strcmp(k, "invalid_utf8") == 0) {
 		len += (size_t)snprintf(text + len, cap - len, "{\"id\":\"job_utf\",\"lead_source\":"
 					"\"Goo\xff\xfegle\",\"total_amount\":100,%s", tail);
+	} else if (strcmp(k, "empty") == 0) {
+		len += (size_t)snprintf(text + len, cap - len, "]}");
 	} else { /* duplicate_ids: the same, valid job three times */
 		len += (size_t)snprintf(text + len, cap - len, "%s,%s,%s]}", job, job, job);
 	}
