@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Build and run the libFuzzer targets with clang (ASan+UBSan), each for
-# SECONDS from its seed corpus.  Usage: run.sh WORKDIR SECONDS.
+# SECONDS from its seed corpus.  Usage: run.sh WORKDIR SECONDS [SEED].
+# ./dev test passes a fixed SEED so that a CI run is repeatable; ./dev fuzz
+# leaves it out and explores from a fresh random seed each time.
 # A crash fails the run and leaves crash-* in WORKDIR: add it under
 # tests/fuzz/corpus/<target>/ as a regression input once fixed.
 set -euo pipefail
-WORK=$1 SECONDS_EACH=$2
+WORK=$1 SECONDS_EACH=$2 SEED=${3:-0}
 ROOT=${LL_ROOT:?}
 BUILD=${LL_BUILD:-$LL_STATE/build-test}
 mkdir -p "$WORK"
@@ -30,10 +32,13 @@ for target in vault_parse hcp_page config; do
 	mkdir -p "$WORK/corpus-$target"
 	cp "$ROOT"/tests/fuzz/corpus/$target/* "$WORK/corpus-$target/"
 	if (cd "$WORK" && "./fuzz_$target" -max_total_time="$SECONDS_EACH" -max_len=65536 \
-		-print_final_stats=1 "$WORK/corpus-$target" 2>"$WORK/fuzz_$target.log"); then
+		-print_final_stats=1 -seed="$SEED" "$WORK/corpus-$target" 2>"$WORK/fuzz_$target.log"); then
 		echo "fuzz_$target: ok, $(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$WORK/fuzz_$target.log" | grep -o '[0-9]*$') runs"
 	else
 		echo "fuzz_$target: FAILED (see $WORK/fuzz_$target.log)"
+		# The finding itself, so that a CI log shows what broke.
+		grep -m1 -A12 -E '^==[0-9]+==ERROR|runtime error|^SUMMARY' "$WORK/fuzz_$target.log" || true
+		grep -m1 -E '^Base64: ' "$WORK/fuzz_$target.log" || true
 		status=1
 	fi
 done
