@@ -338,7 +338,12 @@ static int cmd_report(struct ll_cli *cli, int argc, char **argv)
 		snprintf(r.to, sizeof r.to, "%s", to);
 	}
 	if (unknown) {
-		rc = ll_report_unknown(&cli->app.db, &r, 25, fmt, stdout, err, sizeof err);
+		struct json_object *u = ll_report_unknown_json(&cli->app.db, &r, 25, err, sizeof err);
+
+		rc = u ? 0 : -1;
+		if (u)
+			ll_report_unknown_print(u, fmt, stdout);
+		json_object_put(u);
 	} else {
 		rc = ll_report_run(&cli->app.db, &r, err, sizeof err);
 		if (rc == 0)
@@ -402,6 +407,7 @@ static const struct command {
 	{ "status", ll_cmd_status },
 	{ "recategorize", cmd_recategorize },
 	{ "vault", ll_cmd_vault },
+	{ "token", ll_cmd_token },
 	{ NULL, NULL },
 };
 

@@ -10,6 +10,7 @@ struct ll_cli {
 };
 
 int ll_cmd_vault(struct ll_cli *cli, int argc, char **argv);
+int ll_cmd_token(struct ll_cli *cli, int argc, char **argv);
 int ll_cmd_status(struct ll_cli *cli, int argc, char **argv);
 
 #endif

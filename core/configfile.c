@@ -7,10 +7,14 @@
 
 #include "buf.h"
 #include "log.h"
+#include "netaddr.h"
 #include "vault.h"
 
 #ifndef LL_PROVIDER_DIR
 #define LL_PROVIDER_DIR "/usr/local/lib/leadledger/providers"
+#endif
+#ifndef LL_PKGDATADIR
+#define LL_PKGDATADIR "/usr/local/share/leadledger"
 #endif
 #ifndef LL_SYSCONFDIR
 #define LL_SYSCONFDIR "/usr/local/etc"
@@ -47,6 +51,12 @@ void ll_config_init(struct ll_config *cfg)
 		.backoff_base_ms = 1000,
 		.backoff_cap_ms = 300000,
 		.retry_budget_s = 900,
+	};
+	cfg->api = (struct ll_api_conf){
+		.threads = 4,
+		.max_connections = 64,
+		.per_ip_connections = 16,
+		.timeout_s = 15,
 	};
 }
 
@@ -85,6 +95,8 @@ void ll_config_release(struct ll_config *cfg)
 	free(cfg->keyring);
 	free(cfg->provider_dir);
 	free(cfg->lead_sources);
+	free(cfg->api.listen);
+	free(cfg->api.dashboard_dir);
 	ll_config_init(cfg);
 }
 
@@ -278,6 +290,40 @@ static void parse_http(struct parse *p, const config_setting_t *g,
 	get_int(p, g, "backoff_base_ms", 1, 600000, &h->backoff_base_ms);
 	get_int(p, g, "backoff_cap_ms", 1, 3600000, &h->backoff_cap_ms);
 	get_int(p, g, "retry_budget", 1, 86400, &h->retry_budget_s);
+}
+
+static void parse_api(struct parse *p, const config_setting_t *g, struct ll_api_conf *a)
+{
+	static const char *const keys[] = {
+		"listen", "dashboard", "threads", "max_connections", "per_ip_connections",
+		"timeout", NULL,
+	};
+	struct sockaddr_storage addr;
+	const char *s;
+
+	if (!config_setting_is_group(g)) {
+		ll_errors_add(p->errs, "%s:%d: 'api' must be a group { ... }",
+			      p->file, line_of(g));
+		return;
+	}
+	check_keys(p, g, keys, "api");
+	s = get_string(p, g, "listen", 0);
+	a->listen = dup_or_oom(p, s ? s : LL_API_DEFAULT_LISTEN);
+	a->listen_line = line_of(config_setting_get_member(g, "listen") ?
+				 config_setting_get_member(g, "listen") : g);
+	if (a->listen && ll_parse_listen(a->listen, &addr) < 0)
+		ll_errors_add(p->errs, "%s:%d: api listen must be IPv4:port or [IPv6]:port "
+			      "with a numeric address, e.g. \"127.0.0.1:8470\"",
+			      p->file, a->listen_line);
+	s = get_string(p, g, "dashboard", 0);
+	a->dashboard_dir = dup_or_oom(p, s ? s : LL_PKGDATADIR "/dashboard");
+	if (s && s[0] != '/')
+		ll_errors_add(p->errs, "%s:%d: api dashboard must be an absolute path",
+			      p->file, line_of(config_setting_get_member(g, "dashboard")));
+	get_int(p, g, "threads", 1, 64, &a->threads);
+	get_int(p, g, "max_connections", 1, 10000, &a->max_connections);
+	get_int(p, g, "per_ip_connections", 1, 10000, &a->per_ip_connections);
+	get_int(p, g, "timeout", 1, 3600, &a->timeout_s);
 }
 
 static void parse_credentials(struct parse *p, const config_setting_t *g,
@@ -513,7 +559,7 @@ int ll_config_load(const char *path, struct ll_config *cfg,
 	static const char *const keys[] = {
 		"database", "keyring", "provider_dir", "lead_sources",
 		"sync_interval", "full_sweep_interval", "overlap", "log_level",
-		"workers", "lease", "max_backoff", "shutdown_timeout", "http", "sites", NULL,
+		"workers", "lease", "max_backoff", "shutdown_timeout", "http", "api", "sites", NULL,
 	};
 	struct parse p = { path, errs, 0 };
 	config_t lc;
@@ -572,6 +618,8 @@ int ll_config_load(const char *path, struct ll_config *cfg,
 	}
 	if ((m = config_setting_get_member(root, "http")))
 		parse_http(&p, m, &cfg->http);
+	if ((m = config_setting_get_member(root, "api")))
+		parse_api(&p, m, &cfg->api);
 	m = config_setting_get_member(root, "sites");
 	if (m && !config_setting_is_list(m)) {
 		ll_errors_add(errs, "%s:%d: 'sites' must be a list ( {...}, ... )",

@@ -66,6 +66,17 @@ struct ll_http_policy {
 	int64_t retry_budget_s;
 };
 
+/* leadledgerd's HTTP API and dashboard; served only when listen is set. */
+struct ll_api_conf {
+	char *listen;             /* "127.0.0.1:8470", "[::1]:8470"; NULL: off */
+	int listen_line;
+	char *dashboard_dir;      /* index.html, app.js, style.css */
+	int64_t threads;
+	int64_t max_connections;
+	int64_t per_ip_connections;
+	int64_t timeout_s;        /* idle connection timeout */
+};
+
 struct ll_config {
 	char *path;
 	char *database;
@@ -81,6 +92,7 @@ struct ll_config {
 	int64_t shutdown_timeout_s; /* how long SIGTERM waits for running pages */
 	int log_level;
 	struct ll_http_policy http;
+	struct ll_api_conf api;
 	struct ll_site_conf *sites;
 	size_t n_sites;
 };

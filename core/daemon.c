@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "app.h"
 #include "buf.h"
 #include "http.h"
@@ -73,6 +74,10 @@ struct daemon {
 
 static struct daemon d;
 
+static const struct ll_app *api_acquire(void **handle);
+static void api_release(void *handle);
+static const struct ll_api_hooks api_hooks = { api_acquire, api_release };
+
 static void snapshot_free(struct snapshot *s)
 {
 	ll_buf_release(&s->known);
@@ -100,6 +105,19 @@ static void snapshot_release(struct snapshot *s)
 	pthread_mutex_unlock(&d.lock);
 	if (last)
 		snapshot_free(s);
+}
+
+static const struct ll_app *api_acquire(void **handle)
+{
+	struct snapshot *s = snapshot_acquire();
+
+	*handle = s;
+	return &s->app;
+}
+
+static void api_release(void *handle)
+{
+	snapshot_release(handle);
 }
 
 /* Load and check a configuration.  Providers already loaded by `prev`
@@ -353,6 +371,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapshot *snap = NULL;
+	struct ll_api *api = NULL;
 	struct sigaction sa;
 	sigset_t block, old;
 	pthread_t *tids = NULL;
@@ -409,6 +428,18 @@ int main(int argc, char **argv)
 		sigaddset(&block, SIGINT);
 		sigaddset(&block, SIGHUP);
 		pthread_sigmask(SIG_BLOCK, &block, &old);
+		if (snap->app.cfg.api.listen) {
+			char err[512];
+
+			api = ll_api_start(&snap->app.cfg.api, snap->app.cfg.database, &api_hooks,
+					   err, sizeof err);
+			if (!api) {
+				ll_error("%s", err);
+				stop_requested = 1;
+				n_workers = 0;
+				rc = LL_EXIT_CONFIG;
+			}
+		}
 		for (int64_t i = 0; i < n_workers; i++)
 			if (pthread_create(&tids[i], NULL, worker_main, NULL) != 0) {
 				ll_error("cannot start worker %" PRId64, i);
@@ -417,12 +448,15 @@ int main(int argc, char **argv)
 				rc = LL_EXIT_RUNTIME;
 			}
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		ll_notice("started as %s with %" PRId64 " workers, %zu site%s", d.lease.owner,
-			  n_workers, snap->app.cfg.n_sites, snap->app.cfg.n_sites == 1 ? "" : "s");
-		ll_notify("READY=1\nSTATUS=started");
-		main_loop();
-		ll_notify("STOPPING=1");
-		ll_notice("stopping: waiting for running pages to commit");
+		if (rc == LL_EXIT_OK) {
+			ll_notice("started as %s with %" PRId64 " workers, %zu site%s", d.lease.owner,
+				  n_workers, snap->app.cfg.n_sites, snap->app.cfg.n_sites == 1 ? "" : "s");
+			ll_notify("READY=1\nSTATUS=started");
+			main_loop();
+			ll_notify("STOPPING=1");
+			ll_notice("stopping: waiting for running pages to commit");
+		}
+		ll_api_free(api); /* answers the requests in flight first */
 		if (stop_workers(tids, n_workers, d.current->app.cfg.shutdown_timeout_s) < 0)
 			_exit(LL_EXIT_RUNTIME);
 		ll_notice("stopped");

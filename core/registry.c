@@ -48,27 +48,32 @@ static int upsert_site(struct ll_db *db, const struct ll_site_conf *s, char *err
 			  4, params, err, errlen);
 }
 
-static int upsert_integration(struct ll_db *db, const struct ll_site_conf *s,
+static int upsert_integration(struct ll_db *db, const struct ll_config *cfg,
+			      const struct ll_site_conf *s,
 			      const struct ll_integration_conf *ic, char *err,
 			      size_t errlen)
 {
 	struct json_object *creds = credentials_json(ic), *sets = settings_json(ic);
-	const char *params[4];
+	const char *params[5];
+	char interval[24];
 	int rc = -1;
 
+	snprintf(interval, sizeof interval, "%" PRId64,
+		 ll_integration_host_int(cfg, ic, "sync_interval"));
 	if (creds && sets) {
 		params[0] = s->id;
 		params[1] = ic->provider;
 		params[2] = json_object_to_json_string_ext(creds, JSON_C_TO_STRING_PLAIN);
 		params[3] = json_object_to_json_string_ext(sets, JSON_C_TO_STRING_PLAIN);
+		params[4] = interval;
 		/* Replace stored credentials only when the file changed them; a
 		 * changed credential also clears "needs attention".  A new
 		 * integration is due within a few seconds, spread so that many
 		 * added at once do not start in lockstep. */
 		rc = ll_db_exec(db,
 				"INSERT INTO site_integrations (site_id, provider, credentials, "
-				"config_credentials, settings, next_run_at) VALUES ($1, $2, $3::jsonb, "
-				"$3::jsonb, $4::jsonb, now() + random() * interval '5 seconds') "
+				"config_credentials, settings, sync_interval_s, next_run_at) VALUES ($1, $2, "
+				"$3::jsonb, $3::jsonb, $4::jsonb, $5::int, now() + random() * interval '5 seconds') "
 				"ON CONFLICT (site_id, provider) DO UPDATE SET "
 				" credentials = CASE WHEN site_integrations.config_credentials = EXCLUDED.config_credentials "
 				"   THEN site_integrations.credentials ELSE EXCLUDED.credentials END, "
@@ -77,8 +82,9 @@ static int upsert_integration(struct ll_db *db, const struct ll_site_conf *s,
 				" attention_reason = CASE WHEN site_integrations.config_credentials = EXCLUDED.config_credentials "
 				"   THEN site_integrations.attention_reason ELSE NULL END, "
 				" config_credentials = EXCLUDED.config_credentials, "
-				" settings = EXCLUDED.settings, enabled = true, updated_at = now()",
-				4, params, err, errlen);
+				" settings = EXCLUDED.settings, sync_interval_s = EXCLUDED.sync_interval_s, "
+				" enabled = true, updated_at = now()",
+				5, params, err, errlen);
 	} else {
 		snprintf(err, errlen, "out of memory");
 	}
@@ -105,7 +111,7 @@ int ll_registry_reconcile(struct ll_db *db, const struct ll_config *cfg,
 		if (upsert_site(db, s, err, errlen) < 0)
 			goto out;
 		for (size_t j = 0; j < s->n_integrations; j++)
-			if (upsert_integration(db, s, &s->integrations[j], err, errlen) < 0)
+			if (upsert_integration(db, cfg, s, &s->integrations[j], err, errlen) < 0)
 				goto out;
 	}
 	params[0] = keep.data;

@@ -103,7 +103,7 @@ static struct json_object *money_json(int64_t jobs, int64_t cents)
 	return o;
 }
 
-static void print_json(const struct ll_report *r, FILE *out)
+struct json_object *ll_report_json(const struct ll_report *r)
 {
 	struct json_object *o = json_object_new_object(), *cats = json_object_new_array();
 
@@ -125,8 +125,13 @@ static void print_json(const struct ll_report *r, FILE *out)
 	}
 	json_object_object_add(o, "categories", cats);
 	json_object_object_add(o, "total", money_json(r->jobs, r->cents));
-	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
+	return o;
+}
+
+void ll_json_print(struct json_object *o, FILE *out)
+{
+	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 /* Share of revenue in tenths of a percent, rounded. */
@@ -172,9 +177,13 @@ static void print_csv(const struct ll_report *r, FILE *out)
 
 void ll_report_print(const struct ll_report *r, enum ll_report_format fmt, FILE *out)
 {
-	if (fmt == LL_FORMAT_JSON)
-		print_json(r, out);
-	else if (fmt == LL_FORMAT_CSV)
+	struct json_object *o;
+
+	if (fmt == LL_FORMAT_JSON) {
+		o = ll_report_json(r);
+		ll_json_print(o, out);
+		json_object_put(o);
+	} else if (fmt == LL_FORMAT_CSV)
 		print_csv(r, out);
 	else
 		print_table(r, out);
@@ -191,12 +200,101 @@ static void csv_field(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-int ll_report_unknown(struct ll_db *db, const struct ll_report *r, int limit,
-		      enum ll_report_format fmt, FILE *out, char *err, size_t errlen)
+static struct json_object *zero_categories(void)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (int i = 0; i < LL_CH_COUNT; i++) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "jobs", json_object_new_int64(0));
+		json_object_object_add(c, "revenue_cents", json_object_new_int64(0));
+		json_object_object_add(o, ll_channel_name((enum ll_channel)i), c);
+	}
+	return o;
+}
+
+static void add_to(struct json_object *o, const char *key, int64_t n)
+{
+	json_object_object_add(o, key, json_object_new_int64(
+		json_object_get_int64(json_object_object_get(o, key)) + n));
+}
+
+/* Every bucket of the window, empty ones included, so a chart needs no
+ * gap filling: first the bucket starts, then the sums to drop into them. */
+struct json_object *ll_report_series_json(struct ll_db *db, const struct ll_report *r,
+					  const char *bucket, char *err, size_t errlen)
+{
+	const char *bparams[] = { bucket, r->from, r->to };
+	const char *params[] = { r->site, r->from, r->to, r->timezone, bucket };
+	struct json_object *o, *arr, *index;
+	PGresult *starts, *res;
+
+	if (strcmp(bucket, "day") && strcmp(bucket, "week") && strcmp(bucket, "month")) {
+		snprintf(err, errlen, "bucket must be day, week or month");
+		return NULL;
+	}
+	starts = ll_db_query(db,
+			     "SELECT generate_series(date_trunc($1, $2::date), $3::date, "
+			     "('1 ' || $1)::interval)::date::text", 3, bparams, err, errlen);
+	if (!starts)
+		return NULL;
+	res = ll_db_query(db,
+			  "SELECT date_trunc($5, j.resolved_at AT TIME ZONE $4)::date::text, "
+			  "j.lead_source_category, count(*), sum(j.amount_cents)::bigint "
+			  WINDOW_SQL "GROUP BY 1, 2", 5, params, err, errlen);
+	if (!res) {
+		PQclear(starts);
+		return NULL;
+	}
+	o = json_object_new_object();
+	arr = json_object_new_array();
+	index = json_object_new_object(); /* start -> bucket, borrowed */
+	for (int i = 0; i < PQntuples(starts); i++) {
+		struct json_object *b = json_object_new_object();
+
+		json_object_object_add(b, "start", json_object_new_string(PQgetvalue(starts, i, 0)));
+		json_object_object_add(b, "jobs", json_object_new_int64(0));
+		json_object_object_add(b, "revenue_cents", json_object_new_int64(0));
+		json_object_object_add(b, "categories", zero_categories());
+		json_object_array_add(arr, b);
+		json_object_object_add(index, PQgetvalue(starts, i, 0), json_object_get(b));
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct json_object *b = json_object_object_get(index, PQgetvalue(res, i, 0)), *c;
+		enum ll_channel ch;
+		int64_t jobs = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+		int64_t cents = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+
+		if (!b)
+			continue;
+		if (ll_channel_parse(PQgetvalue(res, i, 1), &ch) < 0)
+			ch = LL_CH_UNKNOWN;
+		c = json_object_object_get(json_object_object_get(b, "categories"),
+					   ll_channel_name(ch));
+		add_to(c, "jobs", jobs);
+		add_to(c, "revenue_cents", cents);
+		add_to(b, "jobs", jobs);
+		add_to(b, "revenue_cents", cents);
+	}
+	json_object_put(index);
+	PQclear(starts);
+	PQclear(res);
+	json_object_object_add(o, "site", json_object_new_string(r->site));
+	json_object_object_add(o, "from", json_object_new_string(r->from));
+	json_object_object_add(o, "to", json_object_new_string(r->to));
+	json_object_object_add(o, "timezone", json_object_new_string(r->timezone));
+	json_object_object_add(o, "bucket", json_object_new_string(bucket));
+	json_object_object_add(o, "buckets", arr);
+	return o;
+}
+
+struct json_object *ll_report_unknown_json(struct ll_db *db, const struct ll_report *r,
+					   int limit, char *err, size_t errlen)
 {
 	char lim[16];
 	const char *params[] = { r->site, r->from, r->to, r->timezone, lim };
-	struct json_object *arr = NULL;
+	struct json_object *o, *arr;
 	PGresult *res;
 
 	snprintf(lim, sizeof lim, "%d", limit);
@@ -205,28 +303,51 @@ int ll_report_unknown(struct ll_db *db, const struct ll_report *r, int limit,
 			  WINDOW_SQL "AND j.lead_source_category = 'unknown' "
 			  "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $5::int", 5, params, err, errlen);
 	if (!res)
-		return -1;
-	if (fmt == LL_FORMAT_JSON)
-		arr = json_object_new_array();
-	else if (fmt == LL_FORMAT_CSV)
+		return NULL;
+	o = json_object_new_object();
+	arr = json_object_new_array();
+	json_object_object_add(o, "site", json_object_new_string(r->site));
+	json_object_object_add(o, "from", json_object_new_string(r->from));
+	json_object_object_add(o, "to", json_object_new_string(r->to));
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct json_object *u = json_object_new_object();
+
+		json_object_object_add(u, "lead_source", json_object_new_string(PQgetvalue(res, i, 0)));
+		json_object_object_add(u, "jobs",
+				       json_object_new_int64(strtoll(PQgetvalue(res, i, 1), NULL, 10)));
+		json_object_object_add(u, "revenue_cents",
+				       json_object_new_int64(strtoll(PQgetvalue(res, i, 2), NULL, 10)));
+		json_object_array_add(arr, u);
+	}
+	PQclear(res);
+	json_object_object_add(o, "unknown_lead_sources", arr);
+	return o;
+}
+
+void ll_report_unknown_print(struct json_object *u, enum ll_report_format fmt, FILE *out)
+{
+	struct json_object *arr = json_object_object_get(u, "unknown_lead_sources");
+
+	if (fmt == LL_FORMAT_JSON) {
+		ll_json_print(u, out);
+		return;
+	}
+	if (fmt == LL_FORMAT_CSV)
 		fprintf(out, "lead_source,jobs,revenue_cents\n");
 	else
 		fprintf(out, "\nunknown lead sources, %s .. %s (add rules for these):\n"
-			"%-40s %8s %14s\n", r->from, r->to, "lead source", "jobs", "revenue");
-	for (int i = 0; i < PQntuples(res); i++) {
-		const char *raw = PQgetvalue(res, i, 0);
-		int64_t jobs = strtoll(PQgetvalue(res, i, 1), NULL, 10);
-		int64_t cents = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+			"%-40s %8s %14s\n",
+			json_object_get_string(json_object_object_get(u, "from")),
+			json_object_get_string(json_object_object_get(u, "to")),
+			"lead source", "jobs", "revenue");
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		const char *raw = json_object_get_string(json_object_object_get(e, "lead_source"));
+		int64_t jobs = json_object_get_int64(json_object_object_get(e, "jobs"));
+		int64_t cents = json_object_get_int64(json_object_object_get(e, "revenue_cents"));
 		char money[32];
 
-		if (arr) {
-			struct json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "lead_source", json_object_new_string(raw));
-			json_object_object_add(o, "jobs", json_object_new_int64(jobs));
-			json_object_object_add(o, "revenue_cents", json_object_new_int64(cents));
-			json_object_array_add(arr, o);
-		} else if (fmt == LL_FORMAT_CSV) {
+		if (fmt == LL_FORMAT_CSV) {
 			csv_field(out, raw);
 			fprintf(out, ",%" PRId64 ",%" PRId64 "\n", jobs, cents);
 		} else {
@@ -235,16 +356,4 @@ int ll_report_unknown(struct ll_db *db, const struct ll_report *r, int limit,
 				jobs, money);
 		}
 	}
-	PQclear(res);
-	if (arr) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "site", json_object_new_string(r->site));
-		json_object_object_add(o, "from", json_object_new_string(r->from));
-		json_object_object_add(o, "to", json_object_new_string(r->to));
-		json_object_object_add(o, "unknown_lead_sources", arr);
-		fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-	}
-	return 0;
 }

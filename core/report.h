@@ -10,6 +10,7 @@
 #ifndef LL_REPORT_H
 #define LL_REPORT_H
 
+#include <json-c/json.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -42,11 +43,27 @@ int ll_report_days_window(struct ll_db *db, const char *tz, int64_t days,
 			  char from[11], char to[11], char *err, size_t errlen);
 int ll_report_run(struct ll_db *db, struct ll_report *r, char *err, size_t errlen);
 void ll_report_print(const struct ll_report *r, enum ll_report_format fmt, FILE *out);
+/* The report as the design brief's JSON object (a new reference). */
+struct json_object *ll_report_json(const struct ll_report *r);
+/* One line of compact JSON. */
+void ll_json_print(struct json_object *o, FILE *out);
+
+/* Jobs and revenue per channel per day, ISO week (starting Monday) or
+ * month of local dates: a new object {site, from, to, timezone, bucket,
+ * buckets: [{start, jobs, revenue_cents, categories: {<channel>: {jobs,
+ * revenue_cents}}}]} with every bucket that meets the window, empty ones
+ * included.  The first and last buckets count only the days inside the
+ * window, so the buckets add up to the report.  NULL with err filled. */
+struct json_object *ll_report_series_json(struct ll_db *db, const struct ll_report *r,
+					  const char *bucket, char *err, size_t errlen);
 
 /* The raw lead sources that fell into `unknown` in the window, most jobs
- * first, so an operator can see which rules to add. */
-int ll_report_unknown(struct ll_db *db, const struct ll_report *r, int limit,
-		      enum ll_report_format fmt, FILE *out, char *err, size_t errlen);
+ * first, so an operator can see which rules to add: a new object
+ * {site, from, to, unknown_lead_sources: [{lead_source, jobs,
+ * revenue_cents}]}, or NULL with err filled. */
+struct json_object *ll_report_unknown_json(struct ll_db *db, const struct ll_report *r,
+					   int limit, char *err, size_t errlen);
+void ll_report_unknown_print(struct json_object *u, enum ll_report_format fmt, FILE *out);
 
 /* "51905.00" from 5190500 */
 void ll_format_cents(int64_t cents, char *out, size_t len);

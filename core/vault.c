@@ -584,3 +584,13 @@ enum ll_vault_error ll_vault_decrypt(const struct ll_keyring *kr,
 	*plain_len = (size_t)mlen;
 	return LL_VAULT_OK;
 }
+
+int ll_keyring_derive(const struct ll_keyring *kr, const char *keyid, const char *context,
+		      unsigned char out[LL_VAULT_SUBKEY_BYTES])
+{
+	const struct vault_key *k = keyring_find(kr, keyid);
+
+	if (!k || strlen(context) != crypto_kdf_CONTEXTBYTES)
+		return -1;
+	return crypto_kdf_derive_from_key(out, LL_VAULT_SUBKEY_BYTES, 1, context, k->key);
+}

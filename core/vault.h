@@ -91,6 +91,14 @@ enum ll_vault_error ll_vault_decrypt(const struct ll_keyring *kr,
 				     const char *text, char *buf, size_t buflen,
 				     size_t *plain_len);
 
+/* A 32-byte subkey of key `keyid` for another purpose, named by an
+ * 8-character context (crypto_kdf), so no vault key is used twice.
+ * Returns 0, or -1 when the key id is not in the keyring.  The caller
+ * wipes out with sodium_memzero. */
+#define LL_VAULT_SUBKEY_BYTES 32
+int ll_keyring_derive(const struct ll_keyring *kr, const char *keyid, const char *context,
+		      unsigned char out[LL_VAULT_SUBKEY_BYTES]);
+
 /* The key id a ciphertext names, or "" when it does not parse. */
 void ll_vault_keyid_of(const char *text, char *out, size_t len);
 
