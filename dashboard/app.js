@@ -1,0 +1,310 @@
+// leadledger dashboard: reads the site's API (/api/v1/sites/<site>/...) with
+// the token given in the link's fragment (#site=ID&token=...), which never
+// reaches a server log; the token is kept in this tab's sessionStorage.
+// No build step, no external requests.
+'use strict';
+
+const CHANNELS = ['website', 'google', 'social', 'repeat_customer', 'ai_phone', 'referral', 'direct', 'unknown'];
+const LABELS = {
+  website: 'Website', google: 'Google', social: 'Social', repeat_customer: 'Repeat customer',
+  ai_phone: 'AI phone', referral: 'Referral', direct: 'Direct', unknown: 'Unknown',
+};
+const PAGE = 25;
+
+const state = { site: '', token: '', query: 'days=30', jobsOffset: 0, customersOffset: 0 };
+
+const $ = (id) => document.getElementById(id);
+
+function money(cents) {
+  return (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+}
+
+function moneyShort(cents) {
+  const d = cents / 100;
+  if (Math.abs(d) >= 1e6) return '$' + (d / 1e6).toFixed(1) + 'M';
+  if (Math.abs(d) >= 1e3) return '$' + (d / 1e3).toFixed(d >= 1e4 ? 0 : 1) + 'k';
+  return '$' + d.toFixed(0);
+}
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') e.className = v;
+    else if (k === 'style') e.style.cssText = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c == null ? '' : String(c)));
+  return e;
+}
+
+function swatch(ch) {
+  return el('span', { class: 'swatch', style: `background: var(--ch-${ch})`, 'aria-hidden': 'true' });
+}
+
+async function api(path) {
+  const res = await fetch(`/api/v1/sites/${encodeURIComponent(state.site)}${path}`, {
+    headers: { Authorization: `Bearer ${state.token}` }, cache: 'no-store', credentials: 'omit',
+  });
+  let body = null;
+  try { body = await res.json(); } catch (e) { body = null; }
+  if (!res.ok) {
+    const err = new Error(res.status === 404 ? 'This site is not available with this token.'
+      : (body && body.error) || `HTTP ${res.status}`);
+    err.status = res.status;
+    throw err;
+  }
+  return body;
+}
+
+function showError(e) {
+  $('error').textContent = e.message;
+  $('error').hidden = false;
+  if (e.status === 404) {
+    sessionStorage.removeItem('leadledger');
+    showLogin();
+  }
+}
+
+function age(seconds) {
+  if (seconds == null) return 'never';
+  if (seconds < 90) return `${seconds} s ago`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 172800) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86400)} days ago`;
+}
+
+function renderConnections(data) {
+  const byProvider = new Map();
+  for (const s of data.integrations) {
+    if (!byProvider.has(s.provider)) byProvider.set(s.provider, []);
+    byProvider.get(s.provider).push(s);
+  }
+  const box = $('connections');
+  box.replaceChildren();
+  for (const [provider, streams] of byProvider) {
+    const bad = streams.find((s) => s.state === 'attention' || s.state === 'disabled');
+    const stale = streams.some((s) => s.stale);
+    const badge = bad ? el('span', { class: 'badge attention' }, bad.state === 'disabled' ? 'disabled' : 'needs attention')
+      : stale ? el('span', { class: 'badge stale' }, 'stale')
+      : el('span', { class: 'badge ok' }, 'fresh');
+    const list = el('ul');
+    for (const s of streams) {
+      list.append(el('li', {}, `${s.stream || 'not synced yet'}: ${s.jobs !== undefined && s.stream === 'jobs' ? s.jobs + ' rows, ' : ''}` +
+        `synced ${age(s.age_seconds)}${s.last_error ? ' (error: ' + s.last_error + ')' : ''}`));
+    }
+    if (bad && bad.needs_attention) list.append(el('li', {}, `Needs attention: ${bad.needs_attention}`));
+    box.append(el('div', { class: 'card conn', 'data-provider': provider },
+      el('h3', {}, provider === 'housecallpro' ? 'Housecall Pro ' : provider + ' ', badge), list));
+  }
+  if (!byProvider.size) box.append(el('div', { class: 'card' }, 'No CRM connected yet.'));
+}
+
+function renderReport(r) {
+  $('range').textContent = `${r.from} to ${r.to} (${r.timezone})`;
+  $('total-revenue').textContent = money(r.total.revenue_cents);
+  $('total-jobs').textContent = r.total.jobs.toLocaleString('en-US');
+  $('total-avg').textContent = r.total.jobs ? money(Math.round(r.total.revenue_cents / r.total.jobs)) : '–';
+  const top = r.categories[0];
+  $('total-top').textContent = top && top.revenue_cents > 0 ? LABELS[top.category] : '–';
+  const body = $('channels').tBodies[0];
+  body.replaceChildren();
+  const max = Math.max(1, ...r.categories.map((c) => c.revenue_cents));
+  for (const c of r.categories) {
+    const share = r.total.revenue_cents > 0 ? (100 * c.revenue_cents / r.total.revenue_cents) : 0;
+    body.append(el('tr', { 'data-channel': c.category },
+      el('th', { scope: 'row' }, swatch(c.category), LABELS[c.category]),
+      el('td', { class: 'num', 'data-cents': c.revenue_cents }, money(c.revenue_cents)),
+      el('td', { class: 'num', 'data-jobs': c.jobs }, c.jobs.toLocaleString('en-US')),
+      el('td', { class: 'num' }, share.toFixed(1) + '%'),
+      el('td', { class: 'bar-col' }, el('div', {
+        class: 'bar' + (c.revenue_cents > 0 ? '' : ' empty'), role: 'presentation',
+        style: `width: ${(100 * c.revenue_cents / max).toFixed(1)}%; background: var(--ch-${c.category})`,
+      }))));
+  }
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text != null) e.textContent = text;
+  return e;
+}
+
+function renderTrend(series) {
+  const W = 900, H = 260, L = 56, R = 12, T = 12, B = 28;
+  const buckets = series.buckets;
+  const active = CHANNELS.filter((ch) => buckets.some((b) => b.categories[ch].revenue_cents > 0));
+  const max = Math.max(1, ...buckets.flatMap((b) => active.map((ch) => b.categories[ch].revenue_cents)));
+  const x = (i) => L + (buckets.length > 1 ? i * (W - L - R) / (buckets.length - 1) : (W - L - R) / 2);
+  const y = (v) => T + (H - T - B) * (1 - v / max);
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img',
+    'aria-label': `Revenue per ${series.bucket} and channel from ${series.from} to ${series.to}` });
+  for (let k = 0; k <= 4; k++) {
+    const v = max * k / 4;
+    root.append(svg('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: '#d0d7de', 'stroke-width': 1 }));
+    root.append(svg('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end' }, moneyShort(v)));
+  }
+  const step = Math.max(1, Math.ceil(buckets.length / 8));
+  buckets.forEach((b, i) => {
+    if (i % step === 0) root.append(svg('text', { x: x(i), y: H - 8, 'text-anchor': 'middle' }, b.start));
+  });
+  for (const ch of active) {
+    const pts = buckets.map((b, i) => `${x(i).toFixed(1)},${y(b.categories[ch].revenue_cents).toFixed(1)}`).join(' ');
+    const line = svg('polyline', { points: pts, fill: 'none', 'stroke-width': 2.2,
+      'stroke-linejoin': 'round', 'data-channel': ch });
+    line.style.stroke = `var(--ch-${ch})`; // CSS variables work in style, not in attributes
+    line.append(svg('title', {}, LABELS[ch]));
+    root.append(line);
+  }
+  $('trend').replaceChildren(root);
+  $('trend-bucket').textContent = `(per ${series.bucket})`;
+  const legend = $('trend-legend');
+  legend.replaceChildren(...active.map((ch) => {
+    const total = buckets.reduce((s, b) => s + b.categories[ch].revenue_cents, 0);
+    return el('li', {}, swatch(ch), `${LABELS[ch]}: ${money(total)}`);
+  }));
+}
+
+function renderUnknown(u) {
+  const body = $('unknown').tBodies[0];
+  body.replaceChildren(...u.unknown_lead_sources.map((s) => el('tr', {},
+    el('td', {}, s.lead_source || '(blank)'), el('td', { class: 'num' }, s.jobs),
+    el('td', { class: 'num' }, money(s.revenue_cents)))));
+  if (!u.unknown_lead_sources.length) body.append(el('tr', {}, el('td', { colspan: 3 }, 'None: every job has a channel.')));
+}
+
+function pager(name, data, offset) {
+  const last = Math.min(offset + data[name].length, data.total);
+  $(`${name}-page`).textContent = data.total ? `${offset + 1}–${last} of ${data.total.toLocaleString('en-US')}` : 'none';
+  $(`${name}-prev`).disabled = offset === 0;
+  $(`${name}-next`).disabled = last >= data.total;
+}
+
+async function loadJobs() {
+  const ch = $('jobs-channel').value, st = $('jobs-status').value;
+  const data = await api(`/jobs?${state.query}&limit=${PAGE}&offset=${state.jobsOffset}` +
+    (ch ? `&channel=${ch}` : '') + (st ? `&status=${st}` : ''));
+  $('jobs').tBodies[0].replaceChildren(...data.jobs.map((j) => el('tr', {},
+    el('td', {}, j.date || ''), el('td', {}, j.customer || j.customer_id || ''),
+    el('td', {}, swatch(j.channel), LABELS[j.channel] || j.channel), el('td', {}, j.lead_source || ''),
+    el('td', {}, j.status), el('td', { class: 'num' }, money(j.amount_cents)))));
+  pager('jobs', data, state.jobsOffset);
+}
+
+async function loadCustomers() {
+  const ch = $('customers-channel').value;
+  const data = await api(`/customers?${state.query}&limit=${PAGE}&offset=${state.customersOffset}` +
+    (ch ? `&channel=${ch}` : ''));
+  $('customers').tBodies[0].replaceChildren(...data.customers.map((c) => el('tr', {},
+    el('td', {}, c.created || ''), el('td', {}, c.name || c.id),
+    el('td', {}, swatch(c.channel), LABELS[c.channel] || c.channel), el('td', {}, c.lead_source || ''),
+    el('td', { class: 'num' }, c.jobs), el('td', { class: 'num' }, money(c.revenue_cents)))));
+  pager('customers', data, state.customersOffset);
+}
+
+function bucketFor(r) {
+  const days = Math.round((Date.parse(r.to) - Date.parse(r.from)) / 86400000) + 1;
+  return days <= 45 ? 'day' : days <= 400 ? 'week' : 'month';
+}
+
+async function refresh() {
+  $('error').hidden = true;
+  document.body.setAttribute('aria-busy', 'true');
+  try {
+    const report = await api(`/report?${state.query}`);
+    renderReport(report);
+    const [series, unknown, integrations] = await Promise.all([
+      api(`/timeseries?${state.query}&bucket=${bucketFor(report)}`),
+      api(`/unknown-sources?${state.query}&limit=20`),
+      api('/integrations'),
+    ]);
+    renderTrend(series);
+    renderUnknown(unknown);
+    renderConnections(integrations);
+    state.jobsOffset = 0;
+    state.customersOffset = 0;
+    await Promise.all([loadJobs(), loadCustomers()]);
+    document.body.dataset.loaded = state.query;
+  } catch (e) {
+    showError(e);
+  } finally {
+    document.body.removeAttribute('aria-busy');
+  }
+}
+
+function showLogin() {
+  $('main').hidden = true;
+  $('login').hidden = false;
+  $('logout').hidden = true;
+}
+
+async function open() {
+  $('login').hidden = true;
+  $('main').hidden = false;
+  $('logout').hidden = false;
+  try {
+    const site = await api('');
+    $('site-name').textContent = site.name;
+    $('site-meta').textContent = `Where ${site.name}'s customers come from, in dollars (${site.timezone}).`;
+    document.title = `${site.name}: leadledger`;
+  } catch (e) {
+    showError(e);
+    return;
+  }
+  await refresh();
+}
+
+function readCredentials() {
+  const frag = new URLSearchParams(location.hash.slice(1));
+  if (frag.get('site') && frag.get('token')) {
+    sessionStorage.setItem('leadledger', JSON.stringify({ site: frag.get('site'), token: frag.get('token') }));
+    history.replaceState(null, '', location.pathname); // the token leaves the address bar
+  }
+  try {
+    const saved = JSON.parse(sessionStorage.getItem('leadledger') || 'null');
+    if (saved) { state.site = saved.site; state.token = saved.token; }
+  } catch (e) { sessionStorage.removeItem('leadledger'); }
+}
+
+function init() {
+  for (const id of ['jobs-channel', 'customers-channel']) {
+    for (const ch of CHANNELS) $(id).append(el('option', { value: ch }, LABELS[ch]));
+  }
+  $('window-form').addEventListener('change', (ev) => {
+    if (ev.target.name !== 'window') return;
+    const custom = ev.target.value === 'custom';
+    $('custom-range').hidden = !custom;
+    if (!custom) { state.query = `days=${ev.target.value}`; refresh(); }
+  });
+  $('window-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const from = $('from').value, to = $('to').value;
+    if (!from || !to || from > to) { showError(new Error('Choose a start date on or before the end date.')); return; }
+    state.query = `from=${from}&to=${to}`;
+    refresh();
+  });
+  $('jobs-channel').addEventListener('change', () => { state.jobsOffset = 0; loadJobs().catch(showError); });
+  $('jobs-status').addEventListener('change', () => { state.jobsOffset = 0; loadJobs().catch(showError); });
+  $('customers-channel').addEventListener('change', () => { state.customersOffset = 0; loadCustomers().catch(showError); });
+  $('jobs-prev').addEventListener('click', () => { state.jobsOffset = Math.max(0, state.jobsOffset - PAGE); loadJobs().catch(showError); });
+  $('jobs-next').addEventListener('click', () => { state.jobsOffset += PAGE; loadJobs().catch(showError); });
+  $('customers-prev').addEventListener('click', () => { state.customersOffset = Math.max(0, state.customersOffset - PAGE); loadCustomers().catch(showError); });
+  $('customers-next').addEventListener('click', () => { state.customersOffset += PAGE; loadCustomers().catch(showError); });
+  $('login-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    state.site = $('login-site').value.trim();
+    state.token = $('login-token').value.trim();
+    sessionStorage.setItem('leadledger', JSON.stringify({ site: state.site, token: state.token }));
+    open();
+  });
+  $('logout').addEventListener('click', () => {
+    sessionStorage.removeItem('leadledger');
+    state.token = '';
+    showLogin();
+  });
+  readCredentials();
+  if (state.site && state.token) open(); else showLogin();
+}
+
+document.addEventListener('DOMContentLoaded', init);

@@ -26,8 +26,9 @@ if [ "${LL_VALGRIND:-0}" = 1 ]; then
 	UNIT_ARGS=(LOG_COMPILER=valgrind "AM_LOG_FLAGS=${VG[*]:1}")
 	UNIT_LABEL="make check under valgrind"
 	# Timing-bound tests (the daemon's schedules, crash points compiled only
-	# into the sanitizer build, fuzzing) run in the default suite only.
-	SKIP="t_daemon t_crash t_fuzz"
+	# into the sanitizer build, fuzzing) and the browser test (its subject is
+	# the dashboard's JavaScript) run in the default suite only.
+	SKIP="t_daemon t_crash t_fuzz t_browser"
 else
 	UNIT_ARGS=()
 	UNIT_LABEL="make check, ASan+UBSan"
