@@ -102,6 +102,37 @@ row "report --days 30, one site of 100, p50 (ms)" "$P50" "$B50" "$(ratio "$P50" 
 row "report --days 30, one site of 100, p95 (ms)" "$P95" "$B95" "$(ratio "$P95" "$B95")" "p95 <= 10 ms"
 psql -XAq -d "$DB" -c "EXPLAIN ANALYZE $(sed -n '/^SELECT/,$p' "$LL_ROOT/bench/report.sql" | sed "s/:site/7/")" >"$WORK/explain.txt"
 
+echo "== 4b. the HTTP report route under load (wrk), against the same query in pgbench" >&2
+# One site of the 100 in the configuration; leadledgerd serves its report
+# route to wrk with 4 connections; the baseline is pgbench running the
+# route's query itself with 4 clients, so the ratio is what HTTP, routing,
+# token check and JSON cost on top of PostgreSQL.
+API_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sed -n '1,/^sites/p' "$WORK/report.conf" | sed '$d' >"$WORK/api.conf"
+cat >>"$WORK/api.conf" <<CONF
+log_level = "warning";
+api = { listen = "127.0.0.1:$API_PORT"; threads = 4; };
+sites = ( { id = "b-7"; name = "Site 7"; plan = "elite"; timezone = "America/Chicago"; integrations = ( ); } );
+CONF
+TOKEN=$("$LL_BIN" -c "$WORK/api.conf" token create --site b-7 2>/dev/null)
+"$LLD_BIN" -c "$WORK/api.conf" >"$WORK/api-daemon.log" 2>&1 &
+API_PID=$!
+for _ in $(seq 1 100); do grep -q 'api: listening' "$WORK/api-daemon.log" && break; sleep 0.1; done
+if command -v wrk >/dev/null && grep -q 'api: listening' "$WORK/api-daemon.log"; then
+	wrk -t 2 -c 4 -d 10s --latency -H "Authorization: Bearer $TOKEN" \
+		"http://127.0.0.1:$API_PORT/api/v1/sites/b-7/report?days=30" >"$WORK/wrk.out" 2>&1
+	RPS=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$WORK/wrk.out")
+	W50=$(awk '$1 == "50%" { print $2 }' "$WORK/wrk.out")
+	W99=$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.out")
+	"$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pgbench" -n -f "$LL_ROOT/bench/report.sql" -T 10 -c 4 -j 2 "$DB" >"$WORK/report-c4.pgbench" 2>&1
+	TPS=$(awk '/^tps/ { printf "%.0f", $3 }' "$WORK/report-c4.pgbench")
+	row "HTTP report route, 4 connections (requests/s; latency p50 $W50, p99 $W99)" "$RPS" "$TPS" "$(ratio "$RPS" "$TPS")" "(baseline: pgbench of the query, 4 clients)"
+else
+	row "HTTP report route (wrk)" "n/a" "n/a" "n/a" "wrk missing or leadledgerd did not start (see $WORK/api-daemon.log)"
+fi
+kill "$API_PID" 2>/dev/null
+wait "$API_PID" 2>/dev/null
+
 echo "== 5. memory: peak RSS of a backfill, 10,000 vs 1,000,000 jobs" >&2
 for n in 10000 1000000; do
 	setup "bench_mem_$n" --jobs "$n" --customers 1000 --estimates 10

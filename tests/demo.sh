@@ -18,7 +18,10 @@ echo "$SIM_PID" >"$DEMO/hcpsim.pid"
 CONN=$(db_create leadledger_demo)
 keyring_create "$DEMO"
 CT=$(encrypt_key "$DEMO/keyring" patton-plumbing "$SIM_KEY")
+# The dashboard on a free loopback port: the usual 8470 may be taken.
+DEMO_PORT=${LL_DEMO_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 LL_BACKOFF_MS=1000 write_config "$DEMO/leadledger.conf" "$CONN" "$DEMO/keyring" <<CONF
+api = { listen = "127.0.0.1:$DEMO_PORT"; dashboard = "$LL_ROOT/dashboard"; };
 sites = (
 $(site_block patton-plumbing "$CT" "$SIM_URL")
 );
@@ -34,9 +37,18 @@ say "leadledger report --site patton-plumbing --days 30"
 say "leadledger report --site patton-plumbing --days 365 --unknown"
 "${LL[@]}" report --site patton-plumbing --days 365 --unknown
 
-say "starting leadledgerd"
+say "leadledger token create --site patton-plumbing"
+TOKEN=$("${LL[@]}" token create --site patton-plumbing)
+
+say "starting leadledgerd (sync schedule, API and dashboard)"
 "$LLD_BIN" -c "$DEMO/leadledger.conf" </dev/null >>"$DEMO/leadledgerd.log" 2>&1 &
 echo $! >"$DEMO/leadledgerd.pid"
+for _ in $(seq 1 100); do
+	grep -q 'api: listening' "$DEMO/leadledgerd.log" && break
+	sleep 0.1
+done
+grep -q 'api: listening' "$DEMO/leadledgerd.log" || { echo "leadledgerd did not start; see $DEMO/leadledgerd.log" >&2; exit 1; }
+DASH=http://127.0.0.1:$DEMO_PORT
 cat <<MSG
 
 Running:
@@ -46,6 +58,10 @@ Running:
 Try:
   ${LL[*]} status
   ${LL[*]} report --site patton-plumbing --days 90 --format json
-Dashboard: not built yet (issue "Dashboard and HTTP API").
+  curl -H "Authorization: Bearer $TOKEN" "$DASH/api/v1/sites/patton-plumbing/report?days=30"
+  curl $DASH/metrics
+
+Dashboard:  $DASH/#site=patton-plumbing&token=$TOKEN
+Token:      $TOKEN   (shown once; leadledger token revoke --site patton-plumbing --all)
 Stop everything with: ./dev stop
 MSG
