@@ -110,15 +110,15 @@ echo "== 4b. the HTTP report route under load (wrk), against the same query in p
 API_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 sed -n '1,/^sites/p' "$WORK/report.conf" | sed '$d' >"$WORK/api.conf"
 cat >>"$WORK/api.conf" <<CONF
-log_level = "warning";
 api = { listen = "127.0.0.1:$API_PORT"; threads = 4; };
 sites = ( { id = "b-7"; name = "Site 7"; plan = "elite"; timezone = "America/Chicago"; integrations = ( ); } );
 CONF
 TOKEN=$("$LL_BIN" -c "$WORK/api.conf" token create --site b-7 2>/dev/null)
 "$LLD_BIN" -c "$WORK/api.conf" >"$WORK/api-daemon.log" 2>&1 &
 API_PID=$!
-for _ in $(seq 1 100); do grep -q 'api: listening' "$WORK/api-daemon.log" && break; sleep 0.1; done
-if command -v wrk >/dev/null && grep -q 'api: listening' "$WORK/api-daemon.log"; then
+up() { curl -sf --max-time 2 -o /dev/null "http://127.0.0.1:$API_PORT/metrics"; }
+for _ in $(seq 1 100); do up && break; sleep 0.1; done
+if command -v wrk >/dev/null && up; then
 	wrk -t 2 -c 4 -d 10s --latency -H "Authorization: Bearer $TOKEN" \
 		"http://127.0.0.1:$API_PORT/api/v1/sites/b-7/report?days=30" >"$WORK/wrk.out" 2>&1
 	RPS=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$WORK/wrk.out")

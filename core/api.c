@@ -397,13 +397,13 @@ struct ll_api *ll_api_start(const struct ll_api_conf *conf, const char *database
 		flags |= MHD_USE_IPv6;
 	api->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle, api,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch option errors */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)conf->threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf->max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)conf->per_ip_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf->timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_END);
 	if (!api->mhd) {
 		snprintf(err, errlen, "api: cannot listen on %s (address in use or not local?)",
