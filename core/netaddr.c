@@ -15,7 +15,8 @@ int ll_parse_listen(const char *text, struct sockaddr_storage *addr)
 	int64_t port;
 
 	memset(addr, 0, sizeof *addr);
-	if (!colon || ll_parse_int64(colon + 1, 0, 65535, &port) < 0)
+	if (!colon || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    ll_parse_int64(colon + 1, 0, 65535, &port) < 0)
 		return -1;
 	hlen = (size_t)(colon - text);
 	if (hlen == 0 || hlen >= sizeof host)

@@ -79,6 +79,34 @@ static void errors_name_file_and_line(void **state)
 	assert_null(strstr(msgs, "hunter2"));
 }
 
+static void api_block(void **state)
+{
+	static const char *const good[] = { "127.0.0.1:8470", "0.0.0.0:0", "[::1]:8470", "[::]:65535" };
+	static const char *const bad[] = { "localhost:8470", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536",
+					   "127.0.0.1:-1", "::1:8470", "[::1]", "[]:1", ":80", "1.2.3:80",
+					   "127.0.0.1:80x", "127.0.0.1: 80" };
+	char text[512], msgs[2048];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(text, sizeof text, "database = \"x\";\nkeyring = \"/k\";\n"
+			 "api = { listen = \"%s\"; threads = 2; };\n", good[i]);
+		assert_int_equal(load(text, msgs, sizeof msgs), 0);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "database = \"x\";\nkeyring = \"/k\";\n"
+			 "api = {\n  listen = \"%s\"; };\n", bad[i]);
+		assert_int_equal(load(text, msgs, sizeof msgs), -1);
+		assert_non_null(strstr(msgs, "t.conf:4: api listen must be"));
+	}
+	assert_int_equal(load("database = \"x\";\nkeyring = \"/k\";\n"
+			      "api = { threads = 0; dashboard = \"rel/dir\"; port = 1; };\n",
+			      msgs, sizeof msgs), -1);
+	assert_non_null(strstr(msgs, "t.conf:3: 'threads' = 0 is out of range"));
+	assert_non_null(strstr(msgs, "t.conf:3: api dashboard must be an absolute path"));
+	assert_non_null(strstr(msgs, "t.conf:3: unknown key 'port' in api"));
+}
+
 static void syntax_error_has_line(void **state)
 {
 	char msgs[2048];
@@ -206,6 +234,7 @@ int main(void)
 		cmocka_unit_test(valid_configuration),
 		cmocka_unit_test(errors_name_file_and_line),
 		cmocka_unit_test(syntax_error_has_line),
+		cmocka_unit_test(api_block),
 		cmocka_unit_test(classify_brief_examples),
 		cmocka_unit_test(site_overrides_come_first),
 		cmocka_unit_test(time_parsing),
