@@ -288,6 +288,8 @@ static void route_jobs(struct ll_api_request *rq)
 
 	if (list_filter(rq, &f, 1) < 0)
 		return;
+	/* The page is cut first, so the customer look-up runs for its rows
+	 * only, whatever plan the statistics suggest. */
 	list_query(rq, &f, "jobs", "SELECT count(*) " JOBS_WHERE,
 		   "SELECT j.external_id AS id, "
 		   " to_char(j.resolved_at AT TIME ZONE $6, 'YYYY-MM-DD') AS date, "
@@ -298,8 +300,9 @@ static void route_jobs(struct ll_api_request *rq)
 		   " (SELECT nullif(concat_ws(' ', c.first_name, c.last_name), '') FROM customers c "
 		   "  WHERE c.integration_id = j.integration_id "
 		   "  AND c.external_id = j.customer_external_id) AS customer "
-		   JOBS_WHERE "ORDER BY j.resolved_at DESC NULLS LAST, j.external_id "
-		   "LIMIT $7::int OFFSET $8::int", ints);
+		   "FROM (SELECT j.* " JOBS_WHERE "ORDER BY j.resolved_at DESC NULLS LAST, j.external_id "
+		   " LIMIT $7::int OFFSET $8::int) j "
+		   "ORDER BY j.resolved_at DESC NULLS LAST, j.external_id", ints);
 }
 
 /* Customers by when they were created in the CRM, with the completed
@@ -319,19 +322,21 @@ static void route_customers(struct ll_api_request *rq)
 
 	if (list_filter(rq, &f, 0) < 0)
 		return;
+	/* The page first, then each of its customers' jobs. */
 	list_query(rq, &f, "customers", "SELECT count(*) FROM customers c " CUSTOMERS_WHERE,
 		   "SELECT c.external_id AS id, "
 		   " nullif(concat_ws(' ', c.first_name, c.last_name), '') AS name, "
 		   " to_char(c.remote_created_at AT TIME ZONE $6, 'YYYY-MM-DD') AS created, "
 		   " c.lead_source_category AS channel, c.lead_source_raw AS lead_source, "
-		   " t.jobs, t.revenue_cents FROM customers c CROSS JOIN LATERAL "
+		   " t.jobs, t.revenue_cents "
+		   "FROM (SELECT c.* FROM customers c " CUSTOMERS_WHERE
+		   " ORDER BY c.remote_created_at DESC NULLS LAST, c.external_id "
+		   " LIMIT $7::int OFFSET $8::int) c CROSS JOIN LATERAL "
 		   " (SELECT count(*) AS jobs, coalesce(sum(j.amount_cents), 0)::bigint AS revenue_cents "
 		   "  FROM jobs j WHERE j.integration_id = c.integration_id "
 		   "  AND j.customer_external_id = c.external_id AND j.status_class = 1 "
 		   "  AND NOT j.deleted AND j.vanished_at IS NULL) t "
-		   CUSTOMERS_WHERE
-		   "ORDER BY c.remote_created_at DESC NULLS LAST, c.external_id "
-		   "LIMIT $7::int OFFSET $8::int", ints);
+		   "ORDER BY c.remote_created_at DESC NULLS LAST, c.external_id", ints);
 }
 
 static const char *const no_params[] = { NULL };

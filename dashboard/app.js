@@ -11,7 +11,7 @@ const LABELS = {
 };
 const PAGE = 25;
 
-const state = { site: '', token: '', query: 'days=30', jobsOffset: 0, customersOffset: 0 };
+const state = { site: '', token: '', query: 'days=30', jobsOffset: 0, customersOffset: 0, generation: 0 };
 
 const $ = (id) => document.getElementById(id);
 
@@ -208,28 +208,35 @@ function bucketFor(r) {
   return days <= 45 ? 'day' : days <= 400 ? 'week' : 'month';
 }
 
+// A newer window may be chosen while an older one loads: only the newest
+// refresh renders.
 async function refresh() {
+  const query = state.query;
+  const generation = ++state.generation;
+  const current = () => generation === state.generation;
   $('error').hidden = true;
   document.body.setAttribute('aria-busy', 'true');
   try {
-    const report = await api(`/report?${state.query}`);
+    const report = await api(`/report?${query}`);
+    if (!current()) return;
     renderReport(report);
     const [series, unknown, integrations] = await Promise.all([
-      api(`/timeseries?${state.query}&bucket=${bucketFor(report)}`),
-      api(`/unknown-sources?${state.query}&limit=20`),
+      api(`/timeseries?${query}&bucket=${bucketFor(report)}`),
+      api(`/unknown-sources?${query}&limit=20`),
       api('/integrations'),
     ]);
+    if (!current()) return;
     renderTrend(series);
     renderUnknown(unknown);
     renderConnections(integrations);
     state.jobsOffset = 0;
     state.customersOffset = 0;
     await Promise.all([loadJobs(), loadCustomers()]);
-    document.body.dataset.loaded = state.query;
+    if (current()) document.body.dataset.loaded = query;
   } catch (e) {
-    showError(e);
+    if (current()) showError(e);
   } finally {
-    document.body.removeAttribute('aria-busy');
+    if (current()) document.body.removeAttribute('aria-busy');
   }
 }
 

@@ -12,8 +12,9 @@ BUILD=${LL_BUILD:-$LL_STATE/build-test}
 mkdir -p "$WORK"
 CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 PKGS="json-c libcurl libpq libconfig libsodium"
-# The host's own sources (not the programs), and the generated migrations.
-CORE=$(ls "$ROOT"/core/*.c | grep -v -e '/cli' -e '/daemon.c')
+# The host's library sources (not the programs, nor leadledgerd's HTTP
+# server), and the generated migrations.
+CORE=$(ls "$ROOT"/core/*.c | grep -v -e '/cli' -e '/daemon.c' -e '/api' -e '/metrics.c')
 build() { # build TARGET SOURCES...
 	local target=$1; shift
 	# shellcheck disable=SC2046,SC2086
