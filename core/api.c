@@ -35,6 +35,14 @@ struct static_file {
 	size_t len;
 };
 
+/* The dashboard: every file the server will ever read from disk. */
+static const struct static_file dashboard_files[] = {
+	{ "/", "index.html", "text/html; charset=utf-8", NULL, 0 },
+	{ "/app.js", "app.js", "text/javascript; charset=utf-8", NULL, 0 },
+	{ "/style.css", "style.css", "text/css; charset=utf-8", NULL, 0 },
+};
+#define N_FILES (sizeof dashboard_files / sizeof dashboard_files[0])
+
 /* One connection per server thread; a request borrows one. */
 struct pool {
 	pthread_mutex_t lock;
@@ -49,7 +57,7 @@ struct ll_api {
 	struct MHD_Daemon *mhd;
 	struct ll_api_hooks hooks;
 	struct pool pool;
-	struct static_file files[3];
+	struct static_file files[N_FILES];
 };
 
 static int pool_init(struct pool *p, size_t n, const char *conninfo)
@@ -348,7 +356,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	} else {
 		const struct static_file *f = NULL;
 
-		for (size_t i = 0; i < 3; i++)
+		for (size_t i = 0; i < N_FILES; i++)
 			if (api->files[i].data && strcmp(url, api->files[i].url) == 0)
 				f = &api->files[i];
 		ret = f ? respond(c, MHD_HTTP_OK, f->type, f->data, f->len, MHD_RESPMEM_PERSISTENT)
@@ -367,11 +375,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 struct ll_api *ll_api_start(const struct ll_api_conf *conf, const char *database,
 			    const struct ll_api_hooks *hooks, char *err, size_t errlen)
 {
-	static const struct static_file files[] = {
-		{ "/", "index.html", "text/html; charset=utf-8", NULL, 0 },
-		{ "/app.js", "app.js", "text/javascript; charset=utf-8", NULL, 0 },
-		{ "/style.css", "style.css", "text/css; charset=utf-8", NULL, 0 },
-	};
 	struct ll_api *api = calloc(1, sizeof *api);
 	struct sockaddr_storage addr;
 	const union MHD_DaemonInfo *info;
@@ -383,8 +386,8 @@ struct ll_api *ll_api_start(const struct ll_api_conf *conf, const char *database
 		goto fail;
 	}
 	api->hooks = *hooks;
-	memcpy(api->files, files, sizeof files);
-	for (size_t i = 0; i < 3; i++)
+	memcpy(api->files, dashboard_files, sizeof dashboard_files);
+	for (size_t i = 0; i < N_FILES; i++)
 		missing |= load_static(&api->files[i], conf->dashboard_dir) < 0;
 	if (missing)
 		ll_warning("api: the dashboard is incomplete in %s (index.html, app.js, "
@@ -425,7 +428,7 @@ void ll_api_free(struct ll_api *api)
 		return;
 	if (api->mhd)
 		MHD_stop_daemon(api->mhd);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < N_FILES; i++)
 		free(api->files[i].data);
 	pool_release(&api->pool);
 	free(api);

@@ -86,13 +86,7 @@ static int window(struct ll_api_request *rq, struct ll_report *r, int64_t defaul
 		return -1;
 	}
 	if (r->from[0]) {
-		char t1[32], t2[32];
-		int64_t us1 = 0, us2 = 0;
-
-		snprintf(t1, sizeof t1, "%sT00:00:00Z", r->from);
-		snprintf(t2, sizeof t2, "%sT00:00:00Z", r->to);
-		if (ll_parse_time(t1, &us1) < 0 || ll_parse_time(t2, &us2) < 0 || us1 > us2 ||
-		    (us2 - us1) / (86400 * INT64_C(1000000)) >= MAX_DAYS) {
+		if (ll_report_check_dates(r->from, r->to, MAX_DAYS) < 0) {
 			fail(rq, 400, "from must not be after to, and the window at most 3660 days");
 			return -1;
 		}
@@ -275,11 +269,10 @@ static void list_query(struct ll_api_request *rq, const struct list_filter *f, c
 #define JOBS_WHERE \
 	"FROM jobs j WHERE j.integration_id IN " \
 	" (SELECT id FROM site_integrations WHERE site_id = $1) " \
-	"AND NOT j.deleted AND j.vanished_at IS NULL " \
+	"AND " LL_SQL_LIVE("j") " " \
 	"AND ($2::text IS NULL OR j.lead_source_category = $2) " \
 	"AND ($3::smallint IS NULL OR j.status_class = $3) " \
-	"AND ($4::date IS NULL OR j.resolved_at >= ($4::date)::timestamp AT TIME ZONE $6) " \
-	"AND ($5::date IS NULL OR j.resolved_at < ($5::date + 1)::timestamp AT TIME ZONE $6) "
+	"AND ($4::date IS NULL OR " LL_SQL_ON_LOCAL_DAYS("j.resolved_at", "$4", "$5", "$6") ") "
 
 static void route_jobs(struct ll_api_request *rq)
 {
@@ -310,10 +303,10 @@ static void route_jobs(struct ll_api_request *rq)
 #define CUSTOMERS_WHERE \
 	"WHERE c.integration_id IN " \
 	" (SELECT id FROM site_integrations WHERE site_id = $1) " \
-	"AND NOT c.deleted AND c.vanished_at IS NULL AND $3::text IS NULL " \
+	"AND " LL_SQL_LIVE("c") " " \
 	"AND ($2::text IS NULL OR c.lead_source_category = $2) " \
-	"AND ($4::date IS NULL OR c.remote_created_at >= ($4::date)::timestamp AT TIME ZONE $6) " \
-	"AND ($5::date IS NULL OR c.remote_created_at < ($5::date + 1)::timestamp AT TIME ZONE $6) "
+	"AND ($4::date IS NULL OR " LL_SQL_ON_LOCAL_DAYS("c.remote_created_at", "$4", "$5", "$6") ") " \
+	"AND $3::text IS NULL " /* customers have no status: keeps $3 typed */
 
 static void route_customers(struct ll_api_request *rq)
 {
@@ -334,8 +327,7 @@ static void route_customers(struct ll_api_request *rq)
 		   " LIMIT $7::int OFFSET $8::int) c CROSS JOIN LATERAL "
 		   " (SELECT count(*) AS jobs, coalesce(sum(j.amount_cents), 0)::bigint AS revenue_cents "
 		   "  FROM jobs j WHERE j.integration_id = c.integration_id "
-		   "  AND j.customer_external_id = c.external_id AND j.status_class = 1 "
-		   "  AND NOT j.deleted AND j.vanished_at IS NULL) t "
+		   "  AND j.customer_external_id = c.external_id AND " LL_SQL_COUNTED_JOB("j") ") t "
 		   "ORDER BY c.remote_created_at DESC NULLS LAST, c.external_id", ints);
 }
 

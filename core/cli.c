@@ -277,7 +277,7 @@ static int cmd_report(struct ll_cli *cli, int argc, char **argv)
 	enum ll_report_format fmt = LL_FORMAT_TABLE;
 	const struct ll_site_conf *site;
 	struct ll_report r;
-	int c, rc, unknown = 0, y, m, d;
+	int c, rc, unknown = 0;
 	int64_t days = 0;
 	char err[1024];
 
@@ -306,9 +306,8 @@ static int cmd_report(struct ll_cli *cli, int argc, char **argv)
 		ll_error("--days must be a whole number from 1 to 36600");
 		return LL_EXIT_USAGE;
 	}
-	if (from && (ll_parse_date(from, &y, &m, &d) < 0 || ll_parse_date(to, &y, &m, &d) < 0 ||
-		     strcmp(from, to) > 0)) {
-		ll_error("--from and --to must be dates YYYY-MM-DD with from <= to");
+	if (from && ll_report_check_dates(from, to, 36600) < 0) {
+		ll_error("--from and --to must be dates YYYY-MM-DD with from <= to, at most 36600 days apart");
 		return LL_EXIT_USAGE;
 	}
 	if ((rc = need_db(cli)))

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "status.h"
+
 /* Per integration and stream: counters summed over every finished run,
  * then the gauges of the stream's state. */
 #define METRICS_SQL \
@@ -14,8 +16,7 @@
 	" coalesce(sum(r.retries), 0), " \
 	" coalesce(extract(epoch FROM s.last_success_at)::bigint::text, ''), " \
 	" coalesce(extract(epoch FROM now() - s.last_success_at)::bigint::text, ''), " \
-	" (s.last_success_at IS NULL OR " \
-	"  s.last_success_at < now() - 2 * i.sync_interval_s * interval '1 second')::int, " \
+	" " LL_SQL_STALE "::int, " \
 	" i.needs_attention::int, i.enabled::int " \
 	"FROM site_integrations i JOIN sync_state s ON s.integration_id = i.id " \
 	"LEFT JOIN sync_runs r ON r.integration_id = i.id AND r.stream = s.stream " \

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "timeutil.h"
+
 int ll_report_parse_format(const char *s, enum ll_report_format *out)
 {
 	if (strcmp(s, "table") == 0)
@@ -24,6 +26,19 @@ void ll_format_cents(int64_t cents, char *out, size_t len)
 
 	snprintf(out, len, "%s%" PRIu64 ".%02" PRIu64, cents < 0 ? "-" : "",
 		 mag / 100, mag % 100);
+}
+
+int ll_report_check_dates(const char *from, const char *to, int64_t max_days)
+{
+	char t1[32], t2[32];
+	int64_t us1, us2;
+
+	snprintf(t1, sizeof t1, "%sT00:00:00Z", from);
+	snprintf(t2, sizeof t2, "%sT00:00:00Z", to);
+	if (strlen(from) != 10 || strlen(to) != 10 || ll_parse_time(t1, &us1) < 0 ||
+	    ll_parse_time(t2, &us2) < 0 || us1 > us2)
+		return -1;
+	return (us2 - us1) / (86400 * INT64_C(1000000)) < max_days ? 0 : -1;
 }
 
 int ll_report_days_window(struct ll_db *db, const char *tz, int64_t days,
@@ -48,9 +63,8 @@ int ll_report_days_window(struct ll_db *db, const char *tz, int64_t days,
 #define WINDOW_SQL \
 	"FROM jobs j WHERE j.integration_id IN " \
 	" (SELECT id FROM site_integrations WHERE site_id = $1) " \
-	"AND j.status_class = 1 AND NOT j.deleted AND j.vanished_at IS NULL " \
-	"AND j.resolved_at >= ($2::date)::timestamp AT TIME ZONE $4 " \
-	"AND j.resolved_at < ($3::date + 1)::timestamp AT TIME ZONE $4 "
+	"AND " LL_SQL_COUNTED_JOB("j") " " \
+	"AND " LL_SQL_ON_LOCAL_DAYS("j.resolved_at", "$2", "$3", "$4") " "
 
 static int cmp_rows(const void *a, const void *b)
 {

@@ -17,6 +17,22 @@
 #include "db.h"
 #include "rules.h"
 
+/*
+ * SQL fragments shared by every query that counts records, so the report,
+ * the API and the lists agree by construction.  Arguments are SQL text: a
+ * table alias, or expressions such as "$2".
+ */
+/* A record the CRM still has: neither deleted there nor gone from a sweep. */
+#define LL_SQL_LIVE(t) "NOT " t ".deleted AND " t ".vanished_at IS NULL"
+/* A job whose revenue counts (the predicate of the partial index
+ * jobs_report_idx, so the report reads the index alone). */
+#define LL_SQL_COUNTED_JOB(t) t ".status_class = 1 AND " LL_SQL_LIVE(t)
+/* The instant col falls on a local date from `from` to `to` inclusive in
+ * time zone tz: cut at local midnights, so DST days last 23 or 25 hours. */
+#define LL_SQL_ON_LOCAL_DAYS(col, from, to, tz) \
+	col " >= (" from "::date)::timestamp AT TIME ZONE " tz " AND " \
+	col " < (" to "::date + 1)::timestamp AT TIME ZONE " tz
+
 enum ll_report_format { LL_FORMAT_TABLE, LL_FORMAT_JSON, LL_FORMAT_CSV };
 
 struct ll_report_row {
@@ -38,6 +54,9 @@ struct ll_report {
 
 int ll_report_parse_format(const char *s, enum ll_report_format *out);
 
+/* 0 when from and to are dates YYYY-MM-DD, from <= to, and the window
+ * holds at most max_days days; -1 otherwise. */
+int ll_report_check_dates(const char *from, const char *to, int64_t max_days);
 /* The N days ending today in tz, today included. */
 int ll_report_days_window(struct ll_db *db, const char *tz, int64_t days,
 			  char from[11], char to[11], char *err, size_t errlen);

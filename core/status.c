@@ -8,7 +8,7 @@
 	" coalesce(i.attention_reason, ''), coalesce(s.stream, ''), " \
 	" coalesce(to_char(s.last_success_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), " \
 	" coalesce(extract(epoch FROM now() - s.last_success_at)::bigint::text, ''), " \
-	" coalesce(s.last_success_at < now() - 2 * i.sync_interval_s * interval '1 second', true), " \
+	" " LL_SQL_STALE ", " \
 	" coalesce(s.last_error, ''), coalesce(s.run_mode, ''), " \
 	" (SELECT count(*) FROM jobs WHERE integration_id = i.id), " \
 	" (SELECT count(*) FROM customers WHERE integration_id = i.id), " \

@@ -17,6 +17,12 @@
 
 #include "db.h"
 
+/* Staleness, the design brief's rule, as SQL over sync_state s and
+ * site_integrations i: never synced, or older than twice the interval. */
+#define LL_SQL_STALE \
+	"(s.last_success_at IS NULL OR " \
+	" s.last_success_at < now() - 2 * i.sync_interval_s * interval '1 second')"
+
 /* The status of every integration, or of one site's (site non-NULL).
  * Returns a new array the caller puts, or NULL with err filled. */
 struct json_object *ll_status_json(struct ll_db *db, const char *site, char *err,

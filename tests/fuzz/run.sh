@@ -12,9 +12,10 @@ BUILD=${LL_BUILD:-$LL_STATE/build-test}
 mkdir -p "$WORK"
 CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 PKGS="json-c libcurl libpq libconfig libsodium"
-# The host's library sources (not the programs, nor leadledgerd's HTTP
-# server), and the generated migrations.
-CORE=$(ls "$ROOT"/core/*.c | grep -v -e '/cli' -e '/daemon.c' -e '/api' -e '/metrics.c')
+# The host library's sources, read from the one list in Makefile.am (not
+# the programs' own files), and the generated migrations.
+CORE=$(sed -n '/^core_libllcore_la_SOURCES =/,/[^\\]$/p' "$ROOT/Makefile.am" |
+	grep -o 'core/[a-z_]*\.c' | sed "s|^|$ROOT/|")
 build() { # build TARGET SOURCES...
 	local target=$1; shift
 	# shellcheck disable=SC2046,SC2086

@@ -9,7 +9,8 @@ CT_OTHER=$(encrypt_key "$WORK/keyring" other "$SIM_KEY")
 CT_BASIC=$(encrypt_key "$WORK/keyring" basic-co "$SIM_KEY")
 api_config() { # api_config [with_other]
 	write_config "$CONF" "$CONN" "$WORK/keyring" <<CONF
-api = { listen = "127.0.0.1:${API_PORT:-0}"; dashboard = "$LL_ROOT/dashboard"; threads = 2; };
+api = { listen = "127.0.0.1:${API_PORT:-0}"; dashboard = "$LL_ROOT/dashboard"; threads = 2;
+        per_ip_connections = 6; timeout = 3; };
 sites = (
 $(site_block acme "$CT" "$SIM_URL" 200),
 $(if [ "${1:-1}" = 1 ]; then site_block other "$CT_OTHER" "$SIM_URL" 200; echo ,; fi)
@@ -180,6 +181,7 @@ metrics=$(curl -sS --max-time 10 "$API/metrics" | tee "$WORK/metrics.txt")
 check "metrics count successful runs per stream" grep -qE '^leadledger_sync_runs_total\{site="acme",provider="housecallpro",stream="jobs",status="success"\} [1-9]' <<<"$metrics"
 check "metrics give staleness and last success" grep -qE '^leadledger_staleness_seconds\{site="acme",provider="housecallpro",stream="jobs"\} [0-9]+$' <<<"$metrics"
 check "metrics count rows and API requests" bash -c "grep -qE '^leadledger_rows_inserted_total\{site=\"acme\".*\} [1-9]' && true" <<<"$metrics"
+check "metrics count the CRM requests" grep -qE '^leadledger_api_requests_total\{site="acme",provider="housecallpro",stream="jobs"\} [1-9]' <<<"$metrics"
 check "metrics count 429s" grep -qE '^leadledger_http_429_total\{site="acme",provider="housecallpro",stream="jobs"\} 0$' <<<"$metrics"
 check "metrics flag integrations needing attention" grep -qE '^leadledger_needs_attention\{site="acme",provider="housecallpro"\} 0$' <<<"$metrics"
 name=$(sql "SELECT first_name FROM customers WHERE first_name IS NOT NULL LIMIT 1")
@@ -197,6 +199,32 @@ eq "$(get "/api/v1/sites/acme/report?days=30" "$TOKEN" >/dev/null; status)" 200 
 eq "$(table_count jobs | grep -c '^[0-9]')" 1 "... and the jobs table is still there"
 eq "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H "X-Big: $(head -c 100000 /dev/zero | tr '\0' a)" "$API/api/v1/sites/acme/report" 2>/dev/null)" 431 \
 	"oversized headers are refused"
+
+# Connection limits: per_ip_connections = 6, idle timeout 3 s.
+python3 - "$API_PORT" >"$WORK/limits.out" 2>&1 <<'PY'
+import socket, subprocess, sys, time
+port = int(sys.argv[1])
+def curl():
+    return subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5",
+                           f"http://127.0.0.1:{port}/metrics"], capture_output=True, text=True).stdout
+held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(5)]
+time.sleep(0.3)
+print("sixth", curl())
+held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+time.sleep(0.3)
+print("seventh", curl())
+for s in held:
+    s.close()
+time.sleep(0.3)
+idle = socket.create_connection(("127.0.0.1", port), timeout=10)
+start = time.monotonic()
+closed = idle.recv(1) == b""
+print("idle_closed", int(closed), "after", round(time.monotonic() - start))
+PY
+check "with five connections held, a sixth is served" grep -qx 'sixth 200' "$WORK/limits.out"
+check "a seventh connection from one address is refused (per_ip_connections = 6)" grep -qx 'seventh 000' "$WORK/limits.out"
+check "an idle connection is closed after the timeout (3 s)" grep -qE '^idle_closed 1 after [2-5]$' "$WORK/limits.out"
+eq "$(get "/api/v1/sites/acme/report" "$TOKEN" >/dev/null; status)" 200 "connections are accepted again once the others closed"
 
 # Tokens can be revoked; the configuration decides which sites exist.
 "${LL[@]}" token revoke --site other --all >>"$WORK/ll.log" 2>&1
