@@ -97,7 +97,12 @@ check "three instances: each integration at most once per 5 s interval (min gap 
 eq "$(sql "SELECT count(DISTINCT integration_id) FROM sync_runs WHERE stream = 'jobs' AND status = 'success'")" 50 \
 	"all 50 sites synced"
 eq "$(sql "SELECT count(DISTINCT runner) FROM sync_runs")" 3 "the work was shared by three instances"
-eq "$(sql "SELECT count(*) FROM sync_runs WHERE status NOT IN ('success')")" 0 "every run succeeded"
+# A run still going at SIGTERM ends as 'partial' at its last committed page
+# ("stopped; resumes at cursor ..."): that is the graceful stop, not a fault.
+eq "$(sql "SELECT coalesce(string_agg(status || ': ' || coalesce(error, ''), '; '), 'none')
+  FROM sync_runs WHERE status <> 'success' AND NOT (status = 'partial'
+  AND (error LIKE 'stopped; %' OR error LIKE '%: stopped while waiting to retry'))")" none \
+	"every run succeeded, apart from those cut short by the stop"
 sim_stop
 
 # --- kill -9 of one instance mid-page: the others finish its work ---
