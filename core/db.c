@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
+
 static void db_error(struct ll_db *db, const char *what, char *err, size_t errlen)
 {
 	const char *msg = db->conn ? PQerrorMessage(db->conn) : "no connection";
@@ -15,13 +17,25 @@ static void db_error(struct ll_db *db, const char *what, char *err, size_t errle
 	snprintf(err, errlen, "%s: %.*s", what, (int)n, msg);
 }
 
+/* Server warnings go to our log, with its level prefix, not raw stderr. */
+static void log_notice(void *arg, const char *message)
+{
+	size_t n = strlen(message);
+
+	(void)arg;
+	while (n > 0 && message[n - 1] == '\n')
+		n--;
+	ll_log(LL_LOG_WARNING, "database: %.*s", (int)n, message);
+}
+
 static int session_setup(struct ll_db *db, char *err, size_t errlen)
 {
 	return ll_db_exec(db,
 			  "SELECT set_config('statement_timeout', '300s', false), "
 			  "set_config('lock_timeout', '30s', false), "
 			  "set_config('idle_in_transaction_session_timeout', '300s', false), "
-			  "set_config('application_name', 'leadledger', false)",
+			  "set_config('application_name', 'leadledger', false), "
+			  "set_config('client_min_messages', 'warning', false)",
 			  0, NULL, err, errlen);
 }
 
@@ -38,6 +52,7 @@ int ll_db_connect(struct ll_db *db, const char *conninfo, char *err,
 		ll_db_release(db);
 		return -1;
 	}
+	PQsetNoticeProcessor(db->conn, log_notice, NULL);
 	if (session_setup(db, err, errlen) < 0) {
 		ll_db_release(db);
 		return -1;
@@ -94,6 +109,45 @@ int ll_db_exec(struct ll_db *db, const char *sql, int nparams,
 
 	PQclear(res);
 	return res ? 0 : -1;
+}
+
+int ll_db_copy_in(struct ll_db *db, const char *sql, const char *data,
+		  size_t len, char *err, size_t errlen)
+{
+	const size_t chunk = (size_t)1 << 20;
+	PGresult *res;
+	int rc = 0;
+
+	if (!db->conn) {
+		snprintf(err, errlen, "no database connection");
+		return -1;
+	}
+	res = PQexecParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+	if (!res || PQresultStatus(res) != PGRES_COPY_IN) {
+		db_error(db, "database", err, errlen);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	for (size_t off = 0; off < len && rc == 0; off += chunk) {
+		size_t n = len - off < chunk ? len - off : chunk;
+
+		if (PQputCopyData(db->conn, data + off, (int)n) != 1)
+			rc = -1;
+	}
+	if (PQputCopyEnd(db->conn, rc == 0 ? NULL : "client failed to send the data") != 1)
+		rc = -1;
+	if (rc < 0)
+		db_error(db, "database", err, errlen);
+	/* Drain every result so the connection is ready for the next query. */
+	while ((res = PQgetResult(db->conn))) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0) {
+			db_error(db, "database", err, errlen);
+			rc = -1;
+		}
+		PQclear(res);
+	}
+	return rc;
 }
 
 int ll_db_begin(struct ll_db *db, char *err, size_t errlen)

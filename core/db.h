@@ -3,7 +3,7 @@
  *
  * Every statement goes through PQexecParams (values travel apart from the
  * SQL text), except migrations, which are constant multi-statement SQL
- * compiled into the binary.  A connection belongs to one thread.
+ * compiled into the binary, and bulk rows, which travel as COPY data.  A connection belongs to one thread.
  *
  * Session limits are set on connect so a stuck process cannot hold locks
  * for ever: statement_timeout, lock_timeout and
@@ -32,6 +32,12 @@ PGresult *ll_db_query(struct ll_db *db, const char *sql, int nparams,
 /* The same, discarding the result: 0 or -1. */
 int ll_db_exec(struct ll_db *db, const char *sql, int nparams,
 	       const char *const *params, char *err, size_t errlen);
+/* COPY ... FROM STDIN (sql: a constant COPY statement) with len bytes of
+ * COPY text data.  0, or -1 with err filled; an error inside the data
+ * fails the whole COPY and leaves the transaction aborted. */
+int ll_db_copy_in(struct ll_db *db, const char *sql, const char *data,
+		  size_t len, char *err, size_t errlen);
+
 int ll_db_begin(struct ll_db *db, char *err, size_t errlen);
 int ll_db_commit(struct ll_db *db, char *err, size_t errlen);
 /* Roll back if a transaction is open; never fails visibly. */

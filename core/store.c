@@ -8,7 +8,7 @@
 #include "buf.h"
 #include "timeutil.h"
 
-#define COLS_PER_ROW 16
+#define STAGE_FIELDS 16
 
 static const char *const entity_tables[] = { "jobs", "customers", "estimates", "employees" };
 
@@ -93,31 +93,6 @@ size_t ll_store_dedupe(struct ll_store_row *rows, size_t n)
 	return out;
 }
 
-int ll_pg_array_literal(struct ll_buf *b, const char *const *items, size_t n)
-{
-	if (ll_buf_puts(b, "{") < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if ((i && ll_buf_puts(b, ",") < 0) || ll_buf_puts(b, "\"") < 0)
-			return -1;
-		for (const char *p = items[i]; *p; p++) {
-			if ((*p == '"' || *p == '\\') && ll_buf_puts(b, "\\") < 0)
-				return -1;
-			if (ll_buf_append(b, p, 1) < 0)
-				return -1;
-		}
-		if (ll_buf_puts(b, "\"") < 0)
-			return -1;
-	}
-	return ll_buf_puts(b, "}");
-}
-
-/* Per-row parameter text lives in this scratch space. */
-struct row_text {
-	char status_class[8], amount[24], resolved[40], created[40], updated[40],
-	     deleted[4], deleted_at[40];
-};
-
 static const char *time_or_null(const struct ll_record *r, enum ll_field f,
 				char *buf, size_t len)
 {
@@ -127,30 +102,100 @@ static const char *time_or_null(const struct ll_record *r, enum ll_field f,
 	return buf;
 }
 
-static int build_upsert_sql(struct ll_buf *sql, enum ll_entity e, size_t n)
+/*
+ * A page travels to PostgreSQL by COPY into a session-local staging table,
+ * then one INSERT ... SELECT ... ON CONFLICT moves it into place: COPY
+ * costs the server a fraction of parsing and planning a VALUES list with
+ * thousands of parameters.  COPY data is not SQL, so values stay apart
+ * from statement text as with PQexecParams.  ON COMMIT DELETE ROWS empties
+ * the table with the caller's transaction.
+ */
+#define STAGE_COLUMNS                                                          \
+	"external_id, status_raw, status_class, amount_cents, resolved_at, "  \
+	"remote_created_at, remote_updated_at, customer_external_id, "        \
+	"lead_source_raw, lead_source_origin, lead_source_category, "         \
+	"first_name, last_name, deleted, deleted_at, raw"
+
+static const char stage_ddl[] =
+	"CREATE TEMP TABLE IF NOT EXISTS ll_stage (external_id text, "
+	"status_raw text, status_class smallint, amount_cents bigint, "
+	"resolved_at timestamptz, remote_created_at timestamptz, "
+	"remote_updated_at timestamptz, customer_external_id text, "
+	"lead_source_raw text, lead_source_origin text, lead_source_category text, "
+	"first_name text, last_name text, deleted boolean, deleted_at timestamptz, "
+	"raw jsonb) ON COMMIT DELETE ROWS";
+
+/* One field in COPY's text format: \N for NULL, backslash escapes for the
+ * bytes that delimit fields and rows. */
+static int copy_field(struct ll_buf *b, const char *value, int last)
 {
-	const char *t = ll_entity_table(e);
+	const char *p = value;
 
-	if (ll_buf_printf(sql,
-			  "INSERT INTO %s AS t (integration_id, last_seen_sweep, external_id, "
-			  "status_raw, status_class, amount_cents, resolved_at, remote_created_at, "
-			  "remote_updated_at, customer_external_id, lead_source_raw, "
-			  "lead_source_origin, lead_source_category, first_name, last_name, "
-			  "deleted, deleted_at, raw) VALUES ", t) < 0)
+	if (!value && ll_buf_puts(b, "\\N") < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		size_t p = 3 + i * COLS_PER_ROW;
+	while (p && *p) {
+		const char *run = p, *esc = NULL;
 
-		if (ll_buf_printf(sql, "%s($1, $2::bigint", i ? ", " : "") < 0)
+		while (*p && *p != '\\' && *p != '\t' && *p != '\n' && *p != '\r')
+			p++;
+		if (p > run && ll_buf_append(b, run, (size_t)(p - run)) < 0)
 			return -1;
-		for (size_t c = 0; c < COLS_PER_ROW; c++)
-			if (ll_buf_printf(sql, ", $%zu", p + c) < 0)
-				return -1;
-		if (ll_buf_puts(sql, ")") < 0)
+		switch (*p) {
+		case '\\': esc = "\\\\"; break;
+		case '\t': esc = "\\t"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		default: break;
+		}
+		if (!esc)
+			break;
+		if (ll_buf_puts(b, esc) < 0)
 			return -1;
+		p++;
 	}
+	return ll_buf_puts(b, last ? "\n" : "\t");
+}
+
+static int copy_row(struct ll_buf *b, const struct ll_store_row *row)
+{
+	const struct ll_record *r = &row->rec;
+	char status_class[8], amount[24], resolved[40], created[40], updated[40],
+	     deleted_at[40];
+	const char *fields[STAGE_FIELDS];
+
+	snprintf(status_class, sizeof status_class, "%d", (int)r->num[LL_FIELD_STATUS_CLASS]);
+	snprintf(amount, sizeof amount, "%" PRId64, r->num[LL_FIELD_AMOUNT_CENTS]);
+	if (row->has_resolved)
+		ll_format_time(row->resolved_us, resolved, sizeof resolved);
+	fields[0] = r->str[LL_FIELD_EXTERNAL_ID];
+	fields[1] = r->str[LL_FIELD_STATUS_RAW];
+	fields[2] = status_class;
+	fields[3] = amount;
+	fields[4] = row->has_resolved ? resolved : NULL;
+	fields[5] = time_or_null(r, LL_FIELD_CREATED_AT, created, sizeof created);
+	fields[6] = time_or_null(r, LL_FIELD_UPDATED_AT, updated, sizeof updated);
+	fields[7] = r->str[LL_FIELD_CUSTOMER_ID];
+	fields[8] = row->lead_source;
+	fields[9] = row->origin;
+	fields[10] = ll_channel_name(row->channel);
+	fields[11] = r->str[LL_FIELD_FIRST_NAME];
+	fields[12] = r->str[LL_FIELD_LAST_NAME];
+	fields[13] = r->set[LL_FIELD_DELETED_AT] ? "t" : "f";
+	fields[14] = time_or_null(r, LL_FIELD_DELETED_AT, deleted_at, sizeof deleted_at);
+	/* Borrowed from json-c: valid while the raw object lives. */
+	fields[15] = json_object_to_json_string_ext(row->raw, JSON_C_TO_STRING_PLAIN);
+	for (size_t i = 0; i < STAGE_FIELDS; i++)
+		if (copy_field(b, fields[i], i + 1 == STAGE_FIELDS) < 0)
+			return -1;
+	return 0;
+}
+
+static int build_upsert_sql(struct ll_buf *sql, enum ll_entity e)
+{
 	return ll_buf_printf(sql,
-		" ON CONFLICT (integration_id, external_id) DO UPDATE SET "
+		"INSERT INTO %s AS t (integration_id, last_seen_sweep, " STAGE_COLUMNS ") "
+		"SELECT $1::bigint, $2::bigint, " STAGE_COLUMNS " FROM ll_stage "
+		"ON CONFLICT (integration_id, external_id) DO UPDATE SET "
 		"status_raw = EXCLUDED.status_raw, status_class = EXCLUDED.status_class, "
 		"amount_cents = EXCLUDED.amount_cents, resolved_at = EXCLUDED.resolved_at, "
 		"remote_created_at = EXCLUDED.remote_created_at, "
@@ -165,41 +210,23 @@ static int build_upsert_sql(struct ll_buf *sql, enum ll_entity e, size_t n)
 		"last_seen_sweep = COALESCE(EXCLUDED.last_seen_sweep, t.last_seen_sweep) "
 		"WHERE t.remote_updated_at IS NULL OR EXCLUDED.remote_updated_at IS NULL "
 		"OR t.remote_updated_at <= EXCLUDED.remote_updated_at "
-		"RETURNING (xmax = 0)");
+		"RETURNING (xmax = 0)", ll_entity_table(e));
 }
 
+/* Rows the upsert skipped (a newer version is stored) were still seen by
+ * the sweep. */
 static int mark_seen(struct ll_db *db, enum ll_entity e, const char *iid,
-		     const char *sweep, struct ll_store_row *rows, size_t n,
-		     char *err, size_t errlen)
+		     const char *sweep, char *err, size_t errlen)
 {
-	const char **ids = malloc(n * sizeof *ids);
-	struct ll_buf arr, sql;
-	const char *params[3];
-	int rc = -1;
+	const char *params[] = { iid, sweep };
+	char sql[512];
 
-	ll_buf_init(&arr, (size_t)1 << 30);
-	ll_buf_init(&sql, 4096);
-	if (!ids)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		ids[i] = rows[i].rec.str[LL_FIELD_EXTERNAL_ID];
-	if (ll_pg_array_literal(&arr, ids, n) < 0 ||
-	    ll_buf_printf(&sql, "UPDATE %s SET last_seen_sweep = $2::bigint, vanished_at = NULL "
-			  "WHERE integration_id = $1 AND external_id = ANY($3::text[]) "
-			  "AND last_seen_sweep IS DISTINCT FROM $2::bigint",
-			  ll_entity_table(e)) < 0)
-		goto out;
-	params[0] = iid;
-	params[1] = sweep;
-	params[2] = arr.data;
-	rc = ll_db_exec(db, sql.data, 3, params, err, errlen);
-out:
-	if (rc < 0 && !err[0])
-		snprintf(err, errlen, "out of memory");
-	free(ids);
-	ll_buf_release(&arr);
-	ll_buf_release(&sql);
-	return rc;
+	snprintf(sql, sizeof sql,
+		 "UPDATE %s t SET last_seen_sweep = $2::bigint, vanished_at = NULL "
+		 "FROM ll_stage s WHERE t.integration_id = $1::bigint "
+		 "AND t.external_id = s.external_id "
+		 "AND t.last_seen_sweep IS DISTINCT FROM $2::bigint", ll_entity_table(e));
+	return ll_db_exec(db, sql, 2, params, err, errlen);
 }
 
 int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
@@ -207,9 +234,8 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 		    int64_t *inserted, int64_t *updated, char *err, size_t errlen)
 {
 	char iid[24], sweep[24];
-	struct ll_buf sql;
-	const char **params = NULL;
-	struct row_text *text = NULL;
+	const char *params[2] = { iid, NULL };
+	struct ll_buf data, sql;
 	PGresult *res = NULL;
 	int rc = -1;
 
@@ -217,46 +243,24 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 	*inserted = *updated = 0;
 	if (n == 0)
 		return 0;
+	if (!db->conn || PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
+		snprintf(err, errlen, "store: upsert outside a transaction");
+		return -1;
+	}
 	snprintf(iid, sizeof iid, "%" PRId64, integration_id);
 	snprintf(sweep, sizeof sweep, "%" PRId64, sweep_id);
-	ll_buf_init(&sql, (size_t)1 << 24);
-	params = calloc(2 + n * COLS_PER_ROW, sizeof *params);
-	text = calloc(n, sizeof *text);
-	if (!params || !text || build_upsert_sql(&sql, e, n) < 0)
-		goto out;
-	params[0] = iid;
 	params[1] = sweep_id > 0 ? sweep : NULL;
-	for (size_t i = 0; i < n; i++) {
-		const struct ll_record *r = &rows[i].rec;
-		struct row_text *t = &text[i];
-		const char **p = params + 2 + i * COLS_PER_ROW;
-
-		snprintf(t->status_class, sizeof t->status_class, "%d",
-			 (int)r->num[LL_FIELD_STATUS_CLASS]);
-		snprintf(t->amount, sizeof t->amount, "%" PRId64, r->num[LL_FIELD_AMOUNT_CENTS]);
-		snprintf(t->deleted, sizeof t->deleted, "%s",
-			 r->set[LL_FIELD_DELETED_AT] ? "t" : "f");
-		if (rows[i].has_resolved)
-			ll_format_time(rows[i].resolved_us, t->resolved, sizeof t->resolved);
-		p[0] = r->str[LL_FIELD_EXTERNAL_ID];
-		p[1] = r->str[LL_FIELD_STATUS_RAW];
-		p[2] = t->status_class;
-		p[3] = t->amount;
-		p[4] = rows[i].has_resolved ? t->resolved : NULL;
-		p[5] = time_or_null(r, LL_FIELD_CREATED_AT, t->created, sizeof t->created);
-		p[6] = time_or_null(r, LL_FIELD_UPDATED_AT, t->updated, sizeof t->updated);
-		p[7] = r->str[LL_FIELD_CUSTOMER_ID];
-		p[8] = rows[i].lead_source;
-		p[9] = rows[i].origin;
-		p[10] = ll_channel_name(rows[i].channel);
-		p[11] = r->str[LL_FIELD_FIRST_NAME];
-		p[12] = r->str[LL_FIELD_LAST_NAME];
-		p[13] = t->deleted;
-		p[14] = time_or_null(r, LL_FIELD_DELETED_AT, t->deleted_at, sizeof t->deleted_at);
-		/* Borrowed from json-c: valid while the raw object lives. */
-		p[15] = json_object_to_json_string_ext(rows[i].raw, JSON_C_TO_STRING_PLAIN);
-	}
-	res = ll_db_query(db, sql.data, (int)(2 + n * COLS_PER_ROW), params, err, errlen);
+	ll_buf_init(&data, (size_t)1 << 30);
+	ll_buf_init(&sql, 4096);
+	for (size_t i = 0; i < n; i++)
+		if (copy_row(&data, &rows[i]) < 0)
+			goto out;
+	if (build_upsert_sql(&sql, e) < 0 ||
+	    ll_db_exec(db, stage_ddl, 0, NULL, err, errlen) < 0 ||
+	    ll_db_copy_in(db, "COPY ll_stage (" STAGE_COLUMNS ") FROM STDIN",
+			  data.data, data.len, err, errlen) < 0)
+		goto out;
+	res = ll_db_query(db, sql.data, 2, params, err, errlen);
 	if (!res)
 		goto out;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -267,13 +271,12 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 	}
 	rc = 0;
 	if (sweep_id > 0 && (size_t)PQntuples(res) < n)
-		rc = mark_seen(db, e, iid, sweep, rows, n, err, errlen);
+		rc = mark_seen(db, e, iid, sweep, err, errlen);
 out:
 	if (rc < 0 && !err[0])
 		snprintf(err, errlen, "out of memory");
 	PQclear(res);
-	free(params);
-	free(text);
+	ll_buf_release(&data);
 	ll_buf_release(&sql);
 	return rc;
 }

@@ -37,7 +37,8 @@ void ll_store_classify(struct ll_store_row *row, const struct ll_rules *rules);
  * one on a tie).  Returns the new count; dropped rows are released. */
 size_t ll_store_dedupe(struct ll_store_row *rows, size_t n);
 
-/* Upsert rows.  sweep_id > 0 marks them seen by that full sweep (also rows
+/* Upsert de-duplicated rows inside the caller's open transaction (-1
+ * otherwise).  sweep_id > 0 marks them seen by that full sweep (also rows
  * whose stored version is newer).  Counts inserted and updated rows. */
 int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 		    int64_t sweep_id, struct ll_store_row *rows, size_t n,
@@ -47,8 +48,5 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 int ll_store_mark_vanished(struct ll_db *db, enum ll_entity e,
 			   int64_t integration_id, int64_t sweep_id,
 			   int64_t *count, char *err, size_t errlen);
-
-/* Append a PostgreSQL array literal of the given strings to b. */
-int ll_pg_array_literal(struct ll_buf *b, const char *const *items, size_t n);
 
 #endif
