@@ -27,6 +27,12 @@ const struct ll_setting_def ll_host_settings[] = {
 	  "seconds between full sweeps that catch silent changes and deletions" },
 	{ "overlap", LL_SETTING_INT, NULL, 0, 86400,
 	  "seconds subtracted from the watermark so late writes are re-read" },
+	{ "concurrency", LL_SETTING_INT, NULL, 1, 8,
+	  "requests in flight at once during full sweeps of providers with "
+	  "numbered pages (default 1: the next page is fetched while one is stored)" },
+	{ "requests_per_minute", LL_SETTING_INT, NULL, 0, 60000,
+	  "most requests this integration starts per minute, retries included "
+	  "(default 0: no limit beyond the CRM's 429s)" },
 	{ NULL, LL_SETTING_INT, NULL, 0, 0, NULL },
 };
 
@@ -182,6 +188,10 @@ int64_t ll_integration_host_int(const struct ll_config *cfg,
 		return cfg->sync_interval;
 	if (strcmp(key, "full_sweep_interval") == 0)
 		return cfg->full_sweep_interval;
+	if (strcmp(key, "concurrency") == 0)
+		return 1;
+	if (strcmp(key, "requests_per_minute") == 0)
+		return 0;
 	return cfg->overlap_s;
 }
 

@@ -133,6 +133,7 @@ static int setting_bool(struct ll_host *h, const char *key, int *out)
 	return 0;
 }
 
+/* Callers hold h->lock. */
 static void mark_attention(struct ll_host *h, const char *reason)
 {
 	char err[256];
@@ -150,25 +151,27 @@ static int credential_get(struct ll_host *h, const char *field, char *buf,
 {
 	struct ll_vault_ad ad = { h->site_id, h->provider, field };
 	struct json_object *v = NULL;
-	enum ll_vault_error e;
+	enum ll_vault_error e = LL_VAULT_OK;
 	char keyid[LL_VAULT_KEYID_MAX + 1], reason[256];
 	size_t n = 0;
 
+	reason[0] = '\0';
+	pthread_mutex_lock(&h->lock);
 	if (!json_object_object_get_ex(h->credentials, field, &v) ||
 	    !json_object_is_type(v, json_type_string)) {
 		snprintf(reason, sizeof reason, "credential '%s' is not configured", field);
-		mark_attention(h, reason);
-		return -1;
+	} else {
+		e = ll_vault_decrypt(h->keyring, &ad, json_object_get_string(v), buf, len, &n);
+		if (e != LL_VAULT_OK) {
+			ll_vault_keyid_of(json_object_get_string(v), keyid, sizeof keyid);
+			snprintf(reason, sizeof reason, "credential '%s' (key id '%s') does "
+				 "not decrypt: %s", field, keyid, ll_vault_strerror(e));
+		}
 	}
-	e = ll_vault_decrypt(h->keyring, &ad, json_object_get_string(v), buf, len, &n);
-	if (e != LL_VAULT_OK) {
-		ll_vault_keyid_of(json_object_get_string(v), keyid, sizeof keyid);
-		snprintf(reason, sizeof reason, "credential '%s' (key id '%s') does not "
-			 "decrypt: %s", field, keyid, ll_vault_strerror(e));
+	if (reason[0])
 		mark_attention(h, reason);
-		return -1;
-	}
-	return (int)n;
+	pthread_mutex_unlock(&h->lock);
+	return reason[0] ? -1 : (int)n;
 }
 
 static int credential_set(struct ll_host *h, const char *field, const char *value)
@@ -190,6 +193,7 @@ static int credential_set(struct ll_host *h, const char *field, const char *valu
 	params[1] = field;
 	params[2] = ct;
 	/* Autocommit: durable before the provider uses the new token. */
+	pthread_mutex_lock(&h->lock);
 	rc = ll_db_exec(h->db,
 			"UPDATE site_integrations SET credentials = "
 			"jsonb_set(credentials, ARRAY[$2::text], to_jsonb($3::text)), "
@@ -200,6 +204,7 @@ static int credential_set(struct ll_host *h, const char *field, const char *valu
 		       field, err);
 	else
 		json_object_object_add(h->credentials, field, json_object_new_string(ct));
+	pthread_mutex_unlock(&h->lock);
 	free(ct);
 	return rc;
 }
@@ -251,12 +256,24 @@ int ll_host_init(struct ll_host *h, const struct ll_config *cfg,
 	h->keyring = kr;
 	h->db = db;
 	h->credentials = credentials;
-	return ll_http_client_init(&h->http, &cfg->http, h->prefix);
+	if (pthread_mutex_init(&h->lock, NULL) != 0)
+		return -1;
+	if (ll_http_client_init(&h->http, &cfg->http, h->prefix) < 0) {
+		pthread_mutex_destroy(&h->lock);
+		return -1;
+	}
+	ll_http_client_set_rate(&h->http, ll_integration_host_int(cfg, ic, "requests_per_minute"));
+	h->ready = 1;
+	return 0;
 }
 
 void ll_host_release(struct ll_host *h)
 {
-	ll_http_client_release(&h->http);
+	if (h->ready) {
+		ll_http_client_release(&h->http);
+		pthread_mutex_destroy(&h->lock);
+		h->ready = 0;
+	}
 	if (h->credentials)
 		json_object_put(h->credentials);
 	h->credentials = NULL;

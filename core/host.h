@@ -7,6 +7,7 @@
 #define LL_HOST_H
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "configfile.h"
@@ -35,10 +36,14 @@ struct ll_host {
 	const struct ll_integration_conf *ic;
 	const struct ll_provider *desc;
 	const struct ll_keyring *keyring;
+	/* Pages may be fetched on worker threads while the sync stores
+	 * others on db: lock guards db, credentials and attention. */
+	pthread_mutex_t lock;
 	struct ll_db *db;                 /* for credential_set */
 	struct json_object *credentials;  /* owned: field -> ciphertext */
 	struct ll_http_client http;
 	char attention[256]; /* why the integration needs attention, or "" */
+	int ready;           /* lock and http initialized */
 };
 
 extern const struct ll_host_api ll_host_api;

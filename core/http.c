@@ -30,17 +30,59 @@ int ll_http_client_init(struct ll_http_client *c,
 			const char *log_prefix)
 {
 	memset(c, 0, sizeof *c);
-	c->curl = curl_easy_init();
 	c->policy = policy;
 	c->log_prefix = log_prefix;
-	return c->curl ? 0 : -1;
+	if (pthread_mutex_init(&c->lock, NULL) != 0)
+		return -1;
+	c->idle[0] = curl_easy_init();
+	if (!c->idle[0]) {
+		pthread_mutex_destroy(&c->lock);
+		return -1;
+	}
+	c->n_idle = 1;
+	return 0;
 }
 
 void ll_http_client_release(struct ll_http_client *c)
 {
-	if (c->curl)
-		curl_easy_cleanup(c->curl);
-	c->curl = NULL;
+	while (c->n_idle > 0)
+		curl_easy_cleanup(c->idle[--c->n_idle]);
+	pthread_mutex_destroy(&c->lock);
+}
+
+void ll_http_client_set_rate(struct ll_http_client *c, int64_t per_minute)
+{
+	c->interval_us = per_minute > 0 ? 60000000 / per_minute : 0;
+}
+
+void ll_http_stats_get(struct ll_http_client *c, struct ll_http_stats *out)
+{
+	pthread_mutex_lock(&c->lock);
+	*out = c->stats;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static CURL *handle_get(struct ll_http_client *c)
+{
+	CURL *h = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->n_idle > 0)
+		h = c->idle[--c->n_idle];
+	pthread_mutex_unlock(&c->lock);
+	return h ? h : curl_easy_init();
+}
+
+static void handle_put(struct ll_http_client *c, CURL *h)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->n_idle < LL_HTTP_IDLE_HANDLES) {
+		c->idle[c->n_idle++] = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (h)
+		curl_easy_cleanup(h);
 }
 
 void ll_http_response_release(struct ll_http_response *rs)
@@ -159,6 +201,22 @@ static int sleep_ms(struct ll_http_client *c, int64_t ms)
 	return 0;
 }
 
+/* Wait for this request's start slot under the configured rate.  The slot
+ * is reserved before sleeping, so threads queue up in order. */
+static int wait_for_slot(struct ll_http_client *c)
+{
+	int64_t now, slot;
+
+	if (c->interval_us == 0)
+		return 0;
+	now = ll_monotonic_ms() * 1000;
+	pthread_mutex_lock(&c->lock);
+	slot = c->next_slot_us > now ? c->next_slot_us : now;
+	c->next_slot_us = slot + c->interval_us;
+	pthread_mutex_unlock(&c->lock);
+	return sleep_ms(c, (slot - now + 999) / 1000);
+}
+
 static struct json_object *parse_json(const char *text, size_t len,
 				      char *err, size_t errlen)
 {
@@ -189,13 +247,12 @@ static struct json_object *parse_json(const char *text, size_t len,
 }
 
 /* One attempt.  Returns the curl code; *status is the HTTP status. */
-static CURLcode attempt(struct ll_http_client *c, const struct ll_http_request *rq,
-			int plain_http, struct body *b, long *status,
-			long *retry_after)
+static CURLcode attempt(struct ll_http_client *c, CURL *h,
+			const struct ll_http_request *rq, int plain_http,
+			struct body *b, long *status, long *retry_after)
 {
 	const struct ll_http_policy *p = c->policy;
 	struct curl_slist *hdrs = NULL, *tmp;
-	CURL *h = c->curl;
 	CURLcode cc;
 	curl_off_t ra = 0;
 
@@ -256,10 +313,9 @@ static void url_for_log(const char *url, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)strcspn(url, "?"), url);
 }
 
-enum ll_status ll_http_perform(struct ll_http_client *c,
-			       const struct ll_http_request *rq,
-			       struct ll_http_response *rs, char *err,
-			       size_t errlen)
+static enum ll_status perform(struct ll_http_client *c, CURL *h,
+			      const struct ll_http_request *rq,
+			      struct ll_http_response *rs, char *err, size_t errlen)
 {
 	const struct ll_http_policy *p = c->policy;
 	int64_t started = ll_monotonic_ms();
@@ -280,13 +336,20 @@ enum ll_status ll_http_perform(struct ll_http_client *c,
 
 		ll_buf_reset(&b.buf);
 		b.overflow = 0;
-		cc = attempt(c, rq, plain_http, &b, &status, &retry_after);
+		if (wait_for_slot(c) < 0) {
+			ll_buf_release(&b.buf);
+			snprintf(err, errlen, "%s: stopped while waiting to send", logurl);
+			return LL_ERR_TRANSIENT;
+		}
+		cc = attempt(c, h, rq, plain_http, &b, &status, &retry_after);
+		pthread_mutex_lock(&c->lock);
 		c->stats.api_calls++;
 		c->stats.bytes += (int64_t)b.buf.len;
-		rs->status = status;
-		rs->retry_after_s = retry_after;
 		if (status == 429)
 			c->stats.http_429++;
+		pthread_mutex_unlock(&c->lock);
+		rs->status = status;
+		rs->retry_after_s = retry_after;
 		ll_log(LL_LOG_DEBUG, "%s: %s %s -> %ld (%s) %zu bytes", c->log_prefix,
 		       rq->method ? rq->method : "GET", logurl, status,
 		       curl_easy_strerror(cc), b.buf.len);
@@ -329,12 +392,16 @@ enum ll_status ll_http_perform(struct ll_http_client *c,
 				/* The caller defers the job instead of sleeping. */
 				if (rs->retry_after_s == 0)
 					rs->retry_after_s = (long)((delay + 999) / 1000);
+				pthread_mutex_lock(&c->lock);
 				c->stats.last_retry_after_s = rs->retry_after_s;
+				pthread_mutex_unlock(&c->lock);
 				return LL_ERR_RATE_LIMIT;
 			}
 			return LL_ERR_TRANSIENT;
 		}
+		pthread_mutex_lock(&c->lock);
 		c->stats.retries++;
+		pthread_mutex_unlock(&c->lock);
 		ll_log(LL_LOG_INFO, "%s: %s: %s; retry %d in %lld ms", c->log_prefix,
 		       logurl, cc == CURLE_OK ? "transient HTTP status" : curl_easy_strerror(cc),
 		       i + 1, (long long)delay);
@@ -344,4 +411,22 @@ enum ll_status ll_http_perform(struct ll_http_client *c,
 			return LL_ERR_TRANSIENT;
 		}
 	}
+}
+
+enum ll_status ll_http_perform(struct ll_http_client *c,
+			       const struct ll_http_request *rq,
+			       struct ll_http_response *rs, char *err,
+			       size_t errlen)
+{
+	CURL *h = handle_get(c);
+	enum ll_status st;
+
+	if (!h) {
+		memset(rs, 0, sizeof *rs);
+		snprintf(err, errlen, "out of memory");
+		return LL_ERR_INTERNAL;
+	}
+	st = perform(c, h, rq, rs, err, errlen);
+	handle_put(c, h);
+	return st;
 }

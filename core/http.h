@@ -8,10 +8,16 @@
  * 408, 429 and 5xx with exponential backoff and full jitter, honouring
  * Retry-After as a minimum, within an attempt count and a time budget.
  * Header values are never logged.
+ *
+ * One client serves one integration and may be used from several threads
+ * at once (pages fetched ahead): each request takes its own curl handle
+ * from a small idle pool, and the statistics and the request-rate spacing
+ * are kept under the client's lock.
  */
 #ifndef LL_HTTP_H
 #define LL_HTTP_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,10 +33,16 @@ struct ll_http_stats {
 	int64_t last_retry_after_s; /* of the last rate limit that ended a request */
 };
 
+#define LL_HTTP_IDLE_HANDLES 8
+
 struct ll_http_client {
-	void *curl; /* CURL *, one per client: never shared across threads */
+	pthread_mutex_t lock;  /* guards idle, stats and next_slot_us */
+	void *idle[LL_HTTP_IDLE_HANDLES]; /* CURL * not in use, for reuse */
+	size_t n_idle;
 	const struct ll_http_policy *policy;
-	struct ll_http_stats stats;
+	struct ll_http_stats stats; /* read with ll_http_stats_get() */
+	int64_t interval_us;   /* least time between request starts, 0: none */
+	int64_t next_slot_us;  /* monotonic time the next request may start */
 	const char *log_prefix;
 	const volatile sig_atomic_t *stop; /* when set, stop waiting for retries */
 };
@@ -43,6 +55,14 @@ int ll_http_client_init(struct ll_http_client *c,
 			const struct ll_http_policy *policy,
 			const char *log_prefix);
 void ll_http_client_release(struct ll_http_client *c);
+
+/* Space request starts (every attempt, retries included) to at most
+ * per_minute per minute across all threads; 0 lifts the limit.  Call
+ * before the client is shared. */
+void ll_http_client_set_rate(struct ll_http_client *c, int64_t per_minute);
+
+/* A consistent copy of the counters. */
+void ll_http_stats_get(struct ll_http_client *c, struct ll_http_stats *out);
 
 /* The url policy check on its own: 0 when allowed. */
 int ll_http_url_allowed(const char *url, int *plain_http, char *err,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fault.h"
+#include "fetcher.h"
 #include "host.h"
 #include "log.h"
 #include "registry.h"
@@ -38,6 +39,7 @@ struct stream_run {
 	int64_t pages, records, inserted, updated, vanished, remote_total;
 	struct ll_http_stats http_before;
 	int64_t started_ms;
+	struct ll_fetcher_ops fetch_ops;
 };
 
 static int64_t col_int(PGresult *res, int col)
@@ -203,7 +205,7 @@ static void release_rows(struct ll_store_row *rows, size_t n)
 }
 
 /* Map a page into rows.  Any bad record rejects the whole page. */
-static int map_page(struct stream_run *sr, struct json_object *records,
+static int map_page(struct stream_run *sr, const char *cursor, struct json_object *records,
 		    struct ll_store_row **out, size_t *n_out, int64_t *newest,
 		    char *err, size_t errlen)
 {
@@ -237,7 +239,7 @@ static int map_page(struct stream_run *sr, struct json_object *records,
 		}
 		if (st != LL_OK) {
 			snprintf(err, errlen, "%s page at cursor '%s', record %zu rejected: %s",
-				 sr->stream->name, sr->cursor, i, perr[0] ? perr : "mapping failed");
+				 sr->stream->name, cursor, i, perr[0] ? perr : "mapping failed");
 			release_rows(rows, i + 1);
 			return -1;
 		}
@@ -254,11 +256,13 @@ static int map_page(struct stream_run *sr, struct json_object *records,
 
 static void http_delta(struct stream_run *sr, char out[3][24])
 {
-	const struct ll_http_stats *now = &sr->host->http.stats, *b = &sr->http_before;
+	const struct ll_http_stats *b = &sr->http_before;
+	struct ll_http_stats now;
 
-	snprintf(out[0], 24, "%" PRId64, now->api_calls - b->api_calls);
-	snprintf(out[1], 24, "%" PRId64, now->http_429 - b->http_429);
-	snprintf(out[2], 24, "%" PRId64, now->retries - b->retries);
+	ll_http_stats_get(&sr->host->http, &now);
+	snprintf(out[0], 24, "%" PRId64, now.api_calls - b->api_calls);
+	snprintf(out[1], 24, "%" PRId64, now.http_429 - b->http_429);
+	snprintf(out[2], 24, "%" PRId64, now.retries - b->retries);
 }
 
 static int update_run_counters(struct stream_run *sr, char *err, size_t errlen)
@@ -429,100 +433,196 @@ static enum ll_run_status status_for(enum ll_status st)
 	return st == LL_ERR_TRANSIENT || st == LL_ERR_RATE_LIMIT ? LL_RUN_PARTIAL : LL_RUN_FAILED;
 }
 
-static enum ll_run_status run_stream(struct stream_run *sr, char *err, size_t errlen)
+/* A fetched page, mapped on the worker that fetched it. */
+struct mapped_page {
+	struct ll_store_row *rows;
+	size_t n;
+	int64_t newest;
+	char err[LL_ERR_MAX + LL_CURSOR_MAX];
+};
+
+static void fetch_job(void *ud, struct ll_fetched *out)
+{
+	struct stream_run *sr = ud;
+	struct ll_fetch rq = { sr->stream, sr->mode, out->cursor, sr->watermark_us };
+	struct mapped_page *mp;
+
+	out->page.total_records = out->page.total_pages = -1;
+	out->status = sr->host->desc->fetch_page(sr->state, &rq, &out->page, out->err);
+	if (out->status != LL_OK) {
+		if (out->page.records)
+			json_object_put(out->page.records);
+		out->page.records = NULL;
+		return;
+	}
+	mp = calloc(1, sizeof *mp);
+	out->prepared = mp;
+	if (!mp)
+		return;
+	if (!out->page.records || !json_object_is_type(out->page.records, json_type_array))
+		snprintf(mp->err, sizeof mp->err, "%s: provider returned no record array",
+			 sr->stream->name);
+	else
+		map_page(sr, out->cursor, out->page.records, &mp->rows, &mp->n, &mp->newest,
+			 mp->err, sizeof mp->err);
+}
+
+static void fetch_release(void *ud, struct ll_fetched *f)
+{
+	struct mapped_page *mp = f->prepared;
+
+	(void)ud;
+	if (mp) {
+		release_rows(mp->rows, mp->n);
+		free(mp);
+	}
+	if (f->page.records)
+		json_object_put(f->page.records);
+	f->prepared = NULL;
+	f->page.records = NULL;
+}
+
+static int fetch_ahead(void *ud, const struct ll_fetched *after, int64_t ahead,
+		       char out[LL_CURSOR_MAX])
+{
+	struct stream_run *sr = ud;
+	struct ll_fetch rq = { sr->stream, sr->mode, after->cursor, sr->watermark_us };
+
+	return sr->host->desc->page_cursor(sr->state, &rq, &after->page, ahead, out);
+}
+
+static int start_fetcher(struct stream_run *sr, struct ll_fetcher *f, char *err,
+			 size_t errlen)
+{
+	sr->fetch_ops = (struct ll_fetcher_ops){ fetch_job, fetch_release,
+						 sr->host->desc->page_cursor ? fetch_ahead : NULL };
+	return ll_fetcher_start(f, &sr->fetch_ops, sr,
+				(int)ll_integration_host_int(sr->ctx->cfg, sr->host->ic,
+							     "concurrency"),
+				sr->cursor, err, errlen);
+}
+
+/* A failed fetch.  On a first 401 with refresh_auth, the workers are
+ * stopped (refresh_auth runs alone), credentials renewed and the fetcher
+ * restarted at the same cursor: returns 1 to go on. */
+static int fetch_failed(struct stream_run *sr, struct ll_fetcher *fetcher,
+			const struct ll_fetched *got, int *refreshed,
+			enum ll_run_status *rs, char *err, size_t errlen)
 {
 	const struct ll_provider *d = sr->host->desc;
+	enum ll_status st = got->status;
+	char perr[LL_ERR_MAX];
+
+	snprintf(err, errlen, "%s: %s", sr->stream->name, got->err[0] ? got->err : "fetch failed");
+	ll_fetcher_stop(fetcher);
+	if (st == LL_ERR_AUTH && d->refresh_auth && !*refreshed) {
+		*refreshed = 1;
+		perr[0] = '\0';
+		if (d->refresh_auth(sr->state, perr) == LL_OK)
+			return start_fetcher(sr, fetcher, err, errlen) == 0 ? 1 : (*rs = LL_RUN_FAILED, 0);
+		snprintf(err, errlen, "%s: %s", sr->stream->name, perr[0] ? perr : "refresh failed");
+	}
+	if (st == LL_ERR_AUTH && !sr->host->attention[0]) {
+		char aerr[256];
+
+		snprintf(sr->host->attention, sizeof sr->host->attention, "%s", err);
+		if (ll_registry_set_attention(sr->ctx->db, sr->host->integration_id,
+					      err, aerr, sizeof aerr) < 0)
+			ll_log(LL_LOG_ERR, "%s: %s", sr->host->prefix, aerr);
+	}
+	*rs = status_for(st);
+	return 0;
+}
+
+/* Pages in cursor order from the fetcher, each committed with its cursor;
+ * the next page is already being fetched while one commits. */
+static enum ll_run_status pump_pages(struct stream_run *sr, struct ll_fetcher *fetcher,
+				     char *err, size_t errlen)
+{
 	const struct ll_sync_progress *pg = sr->opt->progress;
 	int refreshed = 0;
 
-	sr->started_ms = ll_monotonic_ms();
-	sr->http_before = sr->host->http.stats;
-	sr->remote_total = -1;
-	if (begin_run(sr, err, errlen) < 0)
-		return LL_RUN_FAILED;
 	for (int64_t i = 0; i < MAX_PAGES_PER_RUN; i++) {
-		struct ll_fetch rq = { sr->stream, sr->mode, sr->cursor, sr->watermark_us };
-		struct ll_page page;
-		struct ll_store_row *rows = NULL;
-		size_t n = 0;
-		int64_t newest;
-		char perr[LL_ERR_MAX];
-		enum ll_status st;
+		struct ll_fetched *got;
+		struct mapped_page *mp;
+		enum ll_run_status rs;
+		int done, rc;
 
 		if (sr->opt->stop && *sr->opt->stop) {
 			snprintf(err, errlen, "stopped; resumes at cursor '%s'", sr->cursor);
-			record_failure(sr, LL_RUN_PARTIAL, err);
 			return LL_RUN_PARTIAL;
 		}
-		memset(&page, 0, sizeof page);
-		page.total_records = page.total_pages = -1;
-		perr[0] = '\0';
-		st = d->fetch_page(sr->state, &rq, &page, perr);
-		if (st == LL_ERR_AUTH && d->refresh_auth && !refreshed) {
-			refreshed = 1;
-			if (d->refresh_auth(sr->state, perr) == LL_OK) {
+		got = ll_fetcher_next(fetcher);
+		if (!got) {
+			snprintf(err, errlen, "%s: internal: no page queued", sr->stream->name);
+			return LL_RUN_FAILED;
+		}
+		if (got->status != LL_OK) {
+			if (fetch_failed(sr, fetcher, got, &refreshed, &rs, err, errlen)) {
 				i--;
 				continue;
 			}
+			return rs;
 		}
-		if (st != LL_OK) {
-			if (page.records)
-				json_object_put(page.records);
-			snprintf(err, errlen, "%s: %s", sr->stream->name, perr[0] ? perr : "fetch failed");
-			if (st == LL_ERR_AUTH && !sr->host->attention[0]) {
-				char aerr[256];
-
-				snprintf(sr->host->attention, sizeof sr->host->attention, "%s", err);
-				if (ll_registry_set_attention(sr->ctx->db, sr->host->integration_id,
-							      err, aerr, sizeof aerr) < 0)
-					ll_log(LL_LOG_ERR, "%s: %s", sr->host->prefix, aerr);
-			}
-			record_failure(sr, status_for(st), err);
-			return status_for(st);
-		}
-		if (!page.records || !json_object_is_type(page.records, json_type_array)) {
-			if (page.records)
-				json_object_put(page.records);
-			snprintf(err, errlen, "%s: provider returned no record array", sr->stream->name);
-			record_failure(sr, LL_RUN_FAILED, err);
+		mp = got->prepared;
+		if (!mp || mp->err[0]) {
+			snprintf(err, errlen, "%s", mp ? mp->err : "out of memory");
 			return LL_RUN_FAILED;
 		}
-		if (page.total_records >= 0)
-			sr->remote_total = page.total_records;
-		if (map_page(sr, page.records, &rows, &n, &newest, err, errlen) < 0 ||
-		    commit_page(sr, rows, n, newest, page.done ? sr->cursor : page.next_cursor,
-				err, errlen) < 0) {
-			if (rows)
-				release_rows(rows, n);
-			json_object_put(page.records);
-			record_failure(sr, LL_RUN_FAILED, err);
+		if (got->page.total_records >= 0)
+			sr->remote_total = got->page.total_records;
+		done = got->page.done;
+		if (!done && strcmp(got->page.next_cursor, got->cursor) == 0) {
+			snprintf(err, errlen, "%s: provider did not advance its cursor '%s'",
+				 sr->stream->name, got->cursor);
 			return LL_RUN_FAILED;
 		}
-		sr->records += (int64_t)json_object_array_length(page.records);
-		release_rows(rows, n);
-		json_object_put(page.records);
+		if (!done)
+			ll_fetcher_follow(fetcher, got, got->page.next_cursor);
+		pthread_mutex_lock(&sr->host->lock);
+		rc = commit_page(sr, mp->rows, mp->n, mp->newest,
+				 done ? sr->cursor : got->page.next_cursor, err, errlen);
+		pthread_mutex_unlock(&sr->host->lock);
+		if (rc < 0)
+			return LL_RUN_FAILED;
+		sr->records += (int64_t)json_object_array_length(got->page.records);
 		if (pg && pg->page)
 			pg->page(pg->ud, sr->host->prefix, sr->stream->name, sr->pages,
-				 sr->records, page.total_pages, page.total_records);
-		if (page.done) {
-			if (finish_run(sr, page.next_cursor, err, errlen) < 0) {
-				record_failure(sr, LL_RUN_FAILED, err);
-				return LL_RUN_FAILED;
-			}
-			return LL_RUN_SUCCESS;
+				 sr->records, got->page.total_pages, got->page.total_records);
+		if (done) {
+			pthread_mutex_lock(&sr->host->lock);
+			rc = finish_run(sr, got->page.next_cursor, err, errlen);
+			pthread_mutex_unlock(&sr->host->lock);
+			return rc < 0 ? LL_RUN_FAILED : LL_RUN_SUCCESS;
 		}
-		if (strcmp(page.next_cursor, sr->cursor) == 0) {
-			snprintf(err, errlen, "%s: provider did not advance its cursor '%s'",
-				 sr->stream->name, sr->cursor);
-			record_failure(sr, LL_RUN_FAILED, err);
-			return LL_RUN_FAILED;
-		}
-		snprintf(sr->cursor, sizeof sr->cursor, "%s", page.next_cursor);
+		snprintf(sr->cursor, sizeof sr->cursor, "%s", got->page.next_cursor);
 	}
 	snprintf(err, errlen, "%s: more than %d pages in one run", sr->stream->name,
 		 MAX_PAGES_PER_RUN);
-	record_failure(sr, LL_RUN_FAILED, err);
 	return LL_RUN_FAILED;
+}
+
+static enum ll_run_status run_stream(struct stream_run *sr, char *err, size_t errlen)
+{
+	struct ll_fetcher fetcher;
+	enum ll_run_status st;
+
+	sr->started_ms = ll_monotonic_ms();
+	ll_http_stats_get(&sr->host->http, &sr->http_before);
+	sr->remote_total = -1;
+	if (begin_run(sr, err, errlen) < 0)
+		return LL_RUN_FAILED;
+	if (start_fetcher(sr, &fetcher, err, errlen) < 0) {
+		record_failure(sr, LL_RUN_FAILED, err);
+		return LL_RUN_FAILED;
+	}
+	st = pump_pages(sr, &fetcher, err, errlen);
+	/* Waits for requests in flight; what they fetched is dropped and
+	 * fetched again by the next run, which resumes at the cursor. */
+	ll_fetcher_stop(&fetcher);
+	if (st != LL_RUN_SUCCESS)
+		record_failure(sr, st, err);
+	return st;
 }
 
 enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
@@ -536,6 +636,7 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 	const struct ll_loaded_provider *lp = ll_providers_find(ctx->providers, ic->provider);
 	struct ll_integration_row row;
 	struct ll_host host;
+	struct ll_http_stats http;
 	struct ll_rules rules;
 	enum ll_run_status worst = LL_RUN_SUCCESS;
 	char perr[LL_ERR_MAX] = "";
@@ -628,7 +729,8 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 	}
 	if (have_rules)
 		ll_rules_release(&rules);
-	res->retry_after_s = host.http.stats.last_retry_after_s;
+	ll_http_stats_get(&host.http, &http);
+	res->retry_after_s = http.last_retry_after_s;
 	res->stopped = opt->stop && *opt->stop;
 	lp->desc.fini(state);
 	ll_host_release(&host);

@@ -1,5 +1,5 @@
 /*
- * leadledger provider interface, ABI 1.
+ * leadledger provider interface, ABI 1.1.
  *
  * This is the only header a provider includes.  A provider is a shared
  * object named <name>.so in the provider directory that exports exactly one
@@ -20,20 +20,25 @@
  *     added after 1.0.
  *
  * Ownership and threading:
- *   - The host never calls two functions on the same state concurrently;
- *     different integrations may run in parallel in different threads, so a
- *     provider keeps no mutable globals.
+ *   - The host never calls two functions on the same state concurrently,
+ *     unless the provider sets page_cursor (ABI 1.1, below); the calls may
+ *     come from different threads one after another (a page is fetched on
+ *     a worker thread while the previous one is stored).  Different
+ *     integrations run in parallel, so a provider keeps no mutable globals.
+ *   - Host services may be called from any thread the host calls in on.
  *   - Strings passed in are borrowed for the duration of the call.
  *   - err is a host-owned buffer of LL_ERR_MAX bytes; a provider writes a
  *     human-readable reason there on failure and never a secret.
  *   - A provider is never unloaded once init() has been called on it.
  *
- * How the three CRMs fit ABI 1.0 without a major bump:
+ * How the three CRMs fit ABI 1 without a major bump:
  *   - Housecall Pro: page numbers.  The cursor is the decimal page number;
  *     incremental runs sort by updated_at descending and finish (done = 1)
  *     once a page lies wholly below the watermark; full sweeps sort by
  *     created_at ascending so updates during the sweep do not shift pages.
- *     API key through credential_get("api_key").
+ *     API key through credential_get("api_key").  Full sweeps know
+ *     total_pages from the first page, so page_cursor lets the host fetch
+ *     several pages at once.
  *   - Jobber: GraphQL over POST (ll_http_request.method/body).  The cursor is
  *     pageInfo.endCursor.  clients and quotes filter on updatedAt.after =
  *     the watermark; jobs sort by UPDATED_AT descending like Housecall Pro.
@@ -62,7 +67,7 @@ extern "C" {
 #endif
 
 #define LL_ABI_MAJOR 1
-#define LL_ABI_MINOR 0
+#define LL_ABI_MINOR 1
 #define LL_ABI_MKVERSION(major, minor) \
 	(((uint32_t)(major) << 16) | (uint32_t)(minor))
 #define LL_ABI_VERSION LL_ABI_MKVERSION(LL_ABI_MAJOR, LL_ABI_MINOR)
@@ -281,7 +286,23 @@ struct ll_provider {
 	 * calls it at most once per failed request, then retries once. */
 	enum ll_status (*refresh_auth)(void *state, char *err);
 
-	/* ABI 1.1 and later append callbacks here. */
+	/* ABI 1.1.  Optional (may be NULL): for CRMs whose pages are
+	 * numbered, the cursor of the page `ahead` (>= 1) pages after
+	 * `page`, which was fetched with rq.  Return 0 with out filled, or
+	 * -1 when no such page is known (past page->total_pages, or a run
+	 * that ends at the watermark rather than at the last page).
+	 *
+	 * Setting it declares that fetch_page, map_record, resolve_date and
+	 * page_cursor may run concurrently on one state for different pages
+	 * of a run: the host then keeps up to the integration's
+	 * `concurrency` requests in flight, hands pages to storage in cursor
+	 * order, and uses a guessed page only if the page before it names
+	 * the same next_cursor.  refresh_auth still runs alone. */
+	int (*page_cursor)(void *state, const struct ll_fetch *rq,
+			   const struct ll_page *page, int64_t ahead,
+			   char out[LL_CURSOR_MAX]);
+
+	/* Later minor versions append callbacks here. */
 };
 
 #ifdef __cplusplus

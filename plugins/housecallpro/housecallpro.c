@@ -143,6 +143,18 @@ static enum ll_status fail(char *err, const char *what, const char *key)
 	return LL_ERR_DATA;
 }
 
+/* The cursor is the page number; "" is page 1. */
+static int page_number(const char *cursor, int64_t *pageno)
+{
+	char *end;
+
+	*pageno = 1;
+	if (!cursor[0])
+		return 0;
+	*pageno = strtoll(cursor, &end, 10);
+	return *end || *pageno < 1 ? -1 : 0;
+}
+
 static enum ll_status hcp_fetch_page(void *state, const struct ll_fetch *rq,
 				     struct ll_page *page, char *err)
 {
@@ -159,14 +171,9 @@ static enum ll_status hcp_fetch_page(void *state, const struct ll_fetch *rq,
 	int present, n;
 
 	page->records = NULL;
-	if (rq->cursor[0]) {
-		char *end;
-
-		pageno = strtoll(rq->cursor, &end, 10);
-		if (*end || pageno < 1) {
-			snprintf(err, LL_ERR_MAX, "bad cursor '%s'", rq->cursor);
-			return LL_ERR_INTERNAL;
-		}
+	if (page_number(rq->cursor, &pageno) < 0) {
+		snprintf(err, LL_ERR_MAX, "bad cursor '%s'", rq->cursor);
+		return LL_ERR_INTERNAL;
 	}
 	sort = rq->stream->entity == LL_ENTITY_EMPLOYEE ? ""
 	       : rq->mode == LL_FETCH_INCREMENTAL ? "&sort_by=updated_at&sort_direction=desc"
@@ -223,6 +230,23 @@ static enum ll_status hcp_fetch_page(void *state, const struct ll_fetch *rq,
 	if (!page->done)
 		snprintf(page->next_cursor, sizeof page->next_cursor, "%" PRId64, pageno + 1);
 	return LL_OK;
+}
+
+/* Full sweeps walk pages 1..total_pages in created_at order, so later
+ * pages can be fetched at once.  Incremental runs stop at the watermark,
+ * which no page number predicts: no guesses there. */
+static int hcp_page_cursor(void *state, const struct ll_fetch *rq,
+			   const struct ll_page *page, int64_t ahead,
+			   char out[LL_CURSOR_MAX])
+{
+	int64_t pageno;
+
+	(void)state;
+	if (rq->mode != LL_FETCH_FULL || ahead < 1 || page->total_pages < 1 ||
+	    page_number(rq->cursor, &pageno) < 0 || pageno > page->total_pages - ahead)
+		return -1;
+	snprintf(out, LL_CURSOR_MAX, "%" PRId64, pageno + ahead);
+	return 0;
 }
 
 static enum ll_status_class status_class(const char *work_status)
@@ -362,7 +386,7 @@ LL_PROVIDER_EXPORT const struct ll_provider ll_provider = {
 	.abi_version = LL_ABI_VERSION,
 	.struct_size = sizeof(struct ll_provider),
 	.name = "housecallpro",
-	.version = "1.0.0",
+	.version = "1.1.0",
 	.settings = hcp_settings,
 	.streams = hcp_streams,
 	.init = hcp_init,
@@ -371,4 +395,5 @@ LL_PROVIDER_EXPORT const struct ll_provider ll_provider = {
 	.map_record = hcp_map_record,
 	.resolve_date = hcp_resolve_date,
 	.refresh_auth = NULL, /* API keys do not refresh */
+	.page_cursor = hcp_page_cursor,
 };

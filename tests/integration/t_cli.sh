@@ -40,7 +40,7 @@ eq "$?" 78 "a missing file exits 78"
 # Providers: listed with versions; only the descriptor is exported.
 "${LL[@]}" providers >"$WORK/providers.out" 2>&1
 ok $? "providers"
-check "housecallpro listed with ABI 1.0" grep -q "^housecallpro .* ABI 1.0" "$WORK/providers.out"
+check "housecallpro listed with ABI 1.1" grep -q "^housecallpro .* ABI 1.1" "$WORK/providers.out"
 eq "$(nm -D --defined-only "$PROVIDER_DIR/housecallpro.so" | awk '{print $3}' | tr '\n' ' ')" "ll_provider " \
 	"housecallpro.so exports only ll_provider"
 
@@ -72,8 +72,9 @@ static enum ll_status map(void *s, enum ll_entity n, struct json_object *j, stru
 static enum ll_status date(void *s, enum ll_entity n, struct json_object *j, int64_t *u, char *e)
 { (void)s; (void)n; (void)j; (void)e; *u = 0; return LL_OK; }
 LL_PROVIDER_EXPORT const struct ll_provider ll_provider = {
-	LL_ABI_VERSION, sizeof(struct ll_provider), "hello", "0.1", settings, streams,
-	init, fini, fetch, map, date, 0 };
+	.abi_version = LL_ABI_VERSION, .struct_size = sizeof(struct ll_provider),
+	.name = "hello", .version = "0.1", .settings = settings, .streams = streams,
+	.init = init, .fini = fini, .fetch_page = fetch, .map_record = map, .resolve_date = date };
 C
 CFLAGS_PC=$(PKG_CONFIG_PATH=$INST/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$DEST pkg-config --cflags leadledger-provider)
 cc -std=c11 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden $CFLAGS_PC \
@@ -83,7 +84,7 @@ cp "$INST/lib/leadledger/providers/housecallpro.so" "$WORK/oot/providers/"
 sed "s|provider_dir = \"[^\"]*\"|provider_dir = \"$WORK/oot/providers\"|" "$CONF" >"$WORK/oot.conf"
 "$INST/bin/leadledger" -c "$WORK/oot.conf" providers >"$WORK/oot-providers.out" 2>&1
 ok $? "the installed host lists the dropped-in provider"
-check "hello loaded with ABI 1.0" grep -q "^hello .* ABI 1.0" "$WORK/oot-providers.out"
+check "hello loaded with ABI 1.1" grep -q "^hello .* ABI 1.1" "$WORK/oot-providers.out"
 
 # Plan gating: only elite sites are synced and reported.
 write_config "$CONF" "$CONN" "$WORK/keyring" <<CONF

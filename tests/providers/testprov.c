@@ -5,6 +5,9 @@
  *   TP_BAD_MAJOR      ABI major 2
  *   TP_NEWER_MINOR    ABI 1.<host minor + 1>
  *   TP_SHORT_SIZE     struct_size smaller than ABI 1.0
+ *   TP_V1_0           a good ABI 1.0 provider: its descriptor ends before
+ *                     page_cursor (set in memory, beyond struct_size, so
+ *                     a host that read past the declared size would see it)
  *   TP_NULL_CALLBACK  map_record left NULL
  *   TP_NO_SYMBOL      exports its descriptor under another name
  *   TP_ROTATE         a good provider that rotates its refresh token on
@@ -12,6 +15,7 @@
  *                     a new one with credential_set() (durable before it
  *                     returns) and fails the page unless it reads it back
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,16 +132,33 @@ static enum ll_status tp_date(void *state, enum ll_entity e, struct json_object 
 	return LL_OK;
 }
 
+#ifdef TP_V1_0
+static int tp_page_cursor(void *state, const struct ll_fetch *rq, const struct ll_page *page,
+			  int64_t ahead, char out[LL_CURSOR_MAX])
+{
+	(void)state;
+	(void)rq;
+	(void)page;
+	(void)ahead;
+	out[0] = '\0';
+	return 0;
+}
+#endif
+
 #if defined(TP_BAD_MAJOR)
 #define TP_VERSION LL_ABI_MKVERSION(2, 0)
 #elif defined(TP_NEWER_MINOR)
 #define TP_VERSION LL_ABI_MKVERSION(LL_ABI_MAJOR, LL_ABI_MINOR + 1)
+#elif defined(TP_V1_0)
+#define TP_VERSION LL_ABI_MKVERSION(1, 0)
 #else
 #define TP_VERSION LL_ABI_VERSION
 #endif
 
 #ifdef TP_SHORT_SIZE
 #define TP_SIZE 16
+#elif defined(TP_V1_0)
+#define TP_SIZE offsetof(struct ll_provider, page_cursor)
 #else
 #define TP_SIZE sizeof(struct ll_provider)
 #endif
@@ -161,4 +182,7 @@ LL_PROVIDER_EXPORT const struct ll_provider TP_SYMBOL = {
 	.fetch_page = tp_fetch,
 	.map_record = TP_MAP,
 	.resolve_date = tp_date,
+#ifdef TP_V1_0
+	.page_cursor = tp_page_cursor,
+#endif
 };

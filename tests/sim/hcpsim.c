@@ -47,11 +47,44 @@ static struct {
 	char redirect[256], hostile[32];
 } faults = { .retry_after = 1 };
 
+#define RECENT_MAX 256
+
 static struct {
 	char **lines;
 	size_t n, cap;
 	long api_requests, served_429, served_5xx;
+	/* How hard clients push: API requests being answered at once, and
+	 * arrivals within any one second (from the last RECENT_MAX). */
+	long in_flight, peak_in_flight, peak_per_second;
+	int64_t recent[RECENT_MAX];
+	size_t n_recent;
 } reqlog;
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Under sim_lock. */
+static void note_arrival(void)
+{
+	int64_t t = now_ms();
+	long in_last_second = 0;
+	size_t n;
+
+	reqlog.recent[reqlog.n_recent++ % RECENT_MAX] = t;
+	n = reqlog.n_recent < RECENT_MAX ? reqlog.n_recent : RECENT_MAX;
+	for (size_t i = 0; i < n; i++)
+		if (reqlog.recent[i] > t - 1000)
+			in_last_second++;
+	if (in_last_second > reqlog.peak_per_second)
+		reqlog.peak_per_second = in_last_second;
+	if (++reqlog.in_flight > reqlog.peak_in_flight)
+		reqlog.peak_in_flight = reqlog.in_flight;
+}
 
 static volatile sig_atomic_t stop;
 
@@ -569,6 +602,10 @@ static enum MHD_Result control(struct MHD_Connection *c, const char *url)
 		json_object_object_add(o, "api_requests", json_object_new_int64(reqlog.api_requests));
 		json_object_object_add(o, "served_429", json_object_new_int64(reqlog.served_429));
 		json_object_object_add(o, "served_5xx", json_object_new_int64(reqlog.served_5xx));
+		json_object_object_add(o, "peak_in_flight", json_object_new_int64(reqlog.peak_in_flight));
+		json_object_object_add(o, "peak_per_second", json_object_new_int64(reqlog.peak_per_second));
+		if (arg_long(c, "reset", 0))
+			reqlog.peak_in_flight = reqlog.peak_per_second = 0;
 		json_object_object_add(o, "jobs", json_object_new_int64((int64_t)data.n_jobs));
 		json_object_object_add(o, "customers", json_object_new_int64((int64_t)data.n_customers));
 		json_object_object_add(o, "estimates", json_object_new_int64((int64_t)data.n_estimates));
@@ -668,8 +705,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
 	pthread_mutex_lock(&sim_lock);
 	/* Log on arrival: a stalled answer must not show up in a later log. */
-	if (strncmp(url, "/_sim/", 6) != 0)
+	if (strncmp(url, "/_sim/", 6) != 0) {
 		log_request(method, url, q.text);
+		note_arrival();
+	}
 	slow = strncmp(url, "/_sim/", 6) ? faults.slow_ms : 0;
 	truncate = strncmp(url, "/_sim/", 6) ? roll(faults.truncate_pct) : 0;
 	trickle = strncmp(url, "/_sim/", 6) ? faults.trickle : 0;
@@ -681,6 +720,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		pthread_mutex_lock(&sim_lock);
 		r = send_text(c, 200, "{\"page\":1,\"page_size\":10,\"total_pages\":1,\"jobs\":[",
 			      "application/json", -1, truncate, trickle, 0);
+		reqlog.in_flight--;
 		pthread_mutex_unlock(&sim_lock);
 		return r;
 	}
@@ -688,7 +728,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (slow)
 		usleep((useconds_t)slow * 1000);
 	pthread_mutex_lock(&sim_lock);
-	r = strncmp(url, "/_sim/", 6) == 0 ? control(c, url) : api(c, url);
+	if (strncmp(url, "/_sim/", 6) == 0) {
+		r = control(c, url);
+	} else {
+		r = api(c, url);
+		reqlog.in_flight--;
+	}
 	pthread_mutex_unlock(&sim_lock);
 	return r;
 }

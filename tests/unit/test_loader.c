@@ -25,14 +25,15 @@ static const char *env_dir(const char *name)
 static void refused(const char *name, const char *want)
 {
 	struct ll_providers ps;
-	char err[1024];
+	char err[1024], host[32];
 
 	ll_providers_init(&ps);
 	assert_int_equal(ll_provider_load(&ps, env_dir("LL_TEST_PROVIDER_DIR"), name, err, sizeof err), -1);
 	if (!strstr(err, want))
 		fail_msg("%s: '%s' does not say '%s'", name, err, want);
 	assert_non_null(strstr(err, env_dir("LL_TEST_PROVIDER_DIR")));
-	assert_non_null(strstr(err, "host ABI 1.0"));
+	snprintf(host, sizeof host, "host ABI %d.%d", LL_ABI_MAJOR, LL_ABI_MINOR);
+	assert_non_null(strstr(err, host));
 	assert_int_equal(ps.n, 0);
 	ll_providers_release(&ps);
 }
@@ -41,7 +42,13 @@ static void refusals_name_path_and_versions(void **state)
 {
 	(void)state;
 	refused("tp_bad_major", "incompatible ABI major (provider ABI 2.0");
-	refused("tp_newer_minor", "built for a newer host (provider ABI 1.1");
+	{
+		char want[64];
+
+		snprintf(want, sizeof want, "built for a newer host (provider ABI %d.%d",
+			 LL_ABI_MAJOR, LL_ABI_MINOR + 1);
+		refused("tp_newer_minor", want);
+	}
 	refused("tp_short_size", "descriptor is 16 bytes");
 	refused("tp_null_callback", "required field or callback is NULL");
 	refused("tp_wrong_name", "differs from the file name");
@@ -62,6 +69,24 @@ static void good_provider_loads_once(void **state)
 	assert_non_null(strstr(err, "already loaded"));
 	assert_int_equal(ll_provider_load(&ps, "relative/dir", "tp_good", err, sizeof err), -1);
 	assert_int_equal(ll_provider_load(&ps, "/tmp", "../etc/x", err, sizeof err), -1);
+	ll_providers_release(&ps);
+}
+
+/* A provider built against an older minor loads, and the callbacks it
+ * could not know read as NULL even if bytes follow its descriptor. */
+static void older_minor_loads_without_newer_callbacks(void **state)
+{
+	const struct ll_loaded_provider *lp;
+	struct ll_providers ps;
+	char err[1024];
+
+	(void)state;
+	ll_providers_init(&ps);
+	assert_int_equal(ll_provider_load(&ps, env_dir("LL_TEST_PROVIDER_DIR"), "tp_v1_0", err, sizeof err), 0);
+	lp = ll_providers_find(&ps, "tp_v1_0");
+	assert_non_null(lp);
+	assert_null(lp->desc.page_cursor);
+	assert_non_null(lp->desc.fetch_page);
 	ll_providers_release(&ps);
 }
 
@@ -190,6 +215,32 @@ static void hcp_status_date_money(void **state)
 	ll_record_release(&r);
 }
 
+/* Numbered pages: guesses only within a full sweep's total_pages. */
+static void hcp_page_cursor_within_the_sweep(void **state)
+{
+	struct hcp_fixture *f = *state;
+	struct ll_stream_def jobs = { "jobs", LL_ENTITY_JOB, 0 };
+	struct ll_fetch rq = { &jobs, LL_FETCH_FULL, "", 0 };
+	struct ll_page page = { NULL, "2", 0, 1000, 5 };
+	char out[LL_CURSOR_MAX];
+
+	assert_non_null(f->d->page_cursor);
+	assert_int_equal(f->d->page_cursor(f->state, &rq, &page, 1, out), 0);
+	assert_string_equal(out, "2");
+	assert_int_equal(f->d->page_cursor(f->state, &rq, &page, 4, out), 0);
+	assert_string_equal(out, "5");
+	assert_int_equal(f->d->page_cursor(f->state, &rq, &page, 5, out), -1);
+	rq.cursor = "4";
+	assert_int_equal(f->d->page_cursor(f->state, &rq, &page, 1, out), 0);
+	assert_string_equal(out, "5");
+	assert_int_equal(f->d->page_cursor(f->state, &rq, &page, 2, out), -1);
+	rq.cursor = "x";
+	assert_int_equal(f->d->page_cursor(f->state, &rq, &page, 1, out), -1);
+	rq.cursor = "1";
+	rq.mode = LL_FETCH_INCREMENTAL;
+	assert_int_equal(f->d->page_cursor(f->state, &rq, &page, 1, out), -1);
+}
+
 static void hcp_rejects_wrong_types(void **state)
 {
 	struct hcp_fixture *f = *state;
@@ -213,9 +264,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(refusals_name_path_and_versions),
 		cmocka_unit_test(good_provider_loads_once),
+		cmocka_unit_test(older_minor_loads_without_newer_callbacks),
 		cmocka_unit_test(symlinks_and_writable_files_refused),
 		cmocka_unit_test_setup_teardown(hcp_status_date_money, hcp_setup, hcp_teardown),
 		cmocka_unit_test_setup_teardown(hcp_rejects_wrong_types, hcp_setup, hcp_teardown),
+		cmocka_unit_test_setup_teardown(hcp_page_cursor_within_the_sweep, hcp_setup, hcp_teardown),
 	};
 
 	if (sodium_init() < 0)
