@@ -16,8 +16,11 @@
  * /jobs as a hostile payload: truncated_json, deep, wrong_types,
  * string_amount, missing_id, duplicate_ids, nul_bytes, invalid_utf8, and
  * empty: no records although total_items says there are).
- * --tls-cert/--tls-key serve HTTPS with that (self-signed) certificate.  Control: /_sim/expected, /_sim/mutate, /_sim/delete,
- * /_sim/vanish, /_sim/silent, /_sim/log, /_sim/stats.
+ * --tls-cert/--tls-key serve HTTPS with that (self-signed) certificate.
+ *
+ * Control: /_sim/expected, /_sim/mutate, /_sim/delete, /_sim/vanish,
+ * /_sim/silent, /_sim/log, /_sim/stats (request counts, and how hard the
+ * client pushed: peak_in_flight, peak_per_second; ?reset=1 clears them).
  */
 #include <arpa/inet.h>
 #include <json-c/json.h>
