@@ -229,13 +229,21 @@ static int mark_seen(struct ll_db *db, enum ll_entity e, const char *iid,
 	return ll_db_exec(db, sql, 2, params, err, errlen);
 }
 
+int ll_store_copy_data(const struct ll_store_row *rows, size_t n, struct ll_buf *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (copy_row(out, &rows[i]) < 0)
+			return -1;
+	return 0;
+}
+
 int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
-		    int64_t sweep_id, struct ll_store_row *rows, size_t n,
+		    int64_t sweep_id, const struct ll_buf *copy_data, size_t n,
 		    int64_t *inserted, int64_t *updated, char *err, size_t errlen)
 {
 	char iid[24], sweep[24];
 	const char *params[2] = { iid, NULL };
-	struct ll_buf data, sql;
+	struct ll_buf sql;
 	PGresult *res = NULL;
 	int rc = -1;
 
@@ -250,15 +258,11 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 	snprintf(iid, sizeof iid, "%" PRId64, integration_id);
 	snprintf(sweep, sizeof sweep, "%" PRId64, sweep_id);
 	params[1] = sweep_id > 0 ? sweep : NULL;
-	ll_buf_init(&data, (size_t)1 << 30);
 	ll_buf_init(&sql, 4096);
-	for (size_t i = 0; i < n; i++)
-		if (copy_row(&data, &rows[i]) < 0)
-			goto out;
 	if (build_upsert_sql(&sql, e) < 0 ||
 	    ll_db_exec(db, stage_ddl, 0, NULL, err, errlen) < 0 ||
 	    ll_db_copy_in(db, "COPY ll_stage (" STAGE_COLUMNS ") FROM STDIN",
-			  data.data, data.len, err, errlen) < 0)
+			  copy_data->data, copy_data->len, err, errlen) < 0)
 		goto out;
 	res = ll_db_query(db, sql.data, 2, params, err, errlen);
 	if (!res)
@@ -276,7 +280,6 @@ out:
 	if (rc < 0 && !err[0])
 		snprintf(err, errlen, "out of memory");
 	PQclear(res);
-	ll_buf_release(&data);
 	ll_buf_release(&sql);
 	return rc;
 }

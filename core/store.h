@@ -37,11 +37,16 @@ void ll_store_classify(struct ll_store_row *row, const struct ll_rules *rules);
  * one on a tie).  Returns the new count; dropped rows are released. */
 size_t ll_store_dedupe(struct ll_store_row *rows, size_t n);
 
-/* Upsert de-duplicated rows inside the caller's open transaction (-1
- * otherwise).  sweep_id > 0 marks them seen by that full sweep (also rows
- * whose stored version is newer).  Counts inserted and updated rows. */
+/* Append the COPY text of rows (de-duplicated) to out.  Touches no
+ * connection, so a worker thread can build it.  0, or -1 out of memory. */
+int ll_store_copy_data(const struct ll_store_row *rows, size_t n, struct ll_buf *out);
+
+/* Upsert the n rows of copy_data (from ll_store_copy_data) inside the
+ * caller's open transaction (-1 otherwise).  sweep_id > 0 marks them seen
+ * by that full sweep (also rows whose stored version is newer).  Counts
+ * inserted and updated rows. */
 int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
-		    int64_t sweep_id, struct ll_store_row *rows, size_t n,
+		    int64_t sweep_id, const struct ll_buf *copy_data, size_t n,
 		    int64_t *inserted, int64_t *updated, char *err, size_t errlen);
 
 /* After a complete full sweep: rows it did not see are marked vanished. */

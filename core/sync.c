@@ -289,10 +289,22 @@ static int update_run_counters(struct stream_run *sr, char *err, size_t errlen)
 			  10, params, err, errlen);
 }
 
+/* A fetched page, prepared for storage on the worker that fetched it:
+ * mapped, de-duplicated and turned into COPY text, so the thread that
+ * owns the database connection only sends it. */
+struct mapped_page {
+	struct ll_buf copy;   /* COPY text of the de-duplicated rows */
+	size_t n_rows;        /* rows in it */
+	int64_t n_records;    /* records the CRM sent */
+	int64_t newest;       /* newest updated_at, or INT64_MIN */
+	char err[LL_ERR_MAX + LL_CURSOR_MAX];
+};
+
 /* One page: upserts and checkpoint in one transaction. */
-static int commit_page(struct stream_run *sr, struct ll_store_row *rows, size_t n,
-		       int64_t newest, const char *next_cursor, char *err, size_t errlen)
+static int commit_page(struct stream_run *sr, const struct mapped_page *mp,
+		       const char *next_cursor, char *err, size_t errlen)
 {
+	int64_t newest = mp->newest;
 	struct ll_db *db = sr->ctx->db;
 	char newest_txt[40];
 	const char *params[4] = { sr->iid, sr->stream->name };
@@ -315,9 +327,8 @@ static int commit_page(struct stream_run *sr, struct ll_store_row *rows, size_t 
 	if (sr->opt->lease && ll_schedule_renew(db, sr->opt->lease, sr->host->integration_id,
 						err, errlen) < 0)
 		goto fail;
-	n = ll_store_dedupe(rows, n);
 	if (ll_store_upsert(db, sr->stream->entity, sr->host->integration_id,
-			    sr->mode == LL_FETCH_FULL ? sr->sweep_id : 0, rows, n,
+			    sr->mode == LL_FETCH_FULL ? sr->sweep_id : 0, &mp->copy, mp->n_rows,
 			    &ins, &upd, err, errlen) < 0)
 		goto fail;
 	LL_FAULT_POINT("page_after_upsert");
@@ -433,38 +444,35 @@ static enum ll_run_status status_for(enum ll_status st)
 	return st == LL_ERR_TRANSIENT || st == LL_ERR_RATE_LIMIT ? LL_RUN_PARTIAL : LL_RUN_FAILED;
 }
 
-/* A fetched page, mapped on the worker that fetched it. */
-struct mapped_page {
-	struct ll_store_row *rows;
-	size_t n;
-	int64_t newest;
-	char err[LL_ERR_MAX + LL_CURSOR_MAX];
-};
-
 static void fetch_job(void *ud, struct ll_fetched *out)
 {
 	struct stream_run *sr = ud;
 	struct ll_fetch rq = { sr->stream, sr->mode, out->cursor, sr->watermark_us };
+	struct ll_store_row *rows = NULL;
 	struct mapped_page *mp;
+	size_t n = 0;
 
 	out->page.total_records = out->page.total_pages = -1;
 	out->status = sr->host->desc->fetch_page(sr->state, &rq, &out->page, out->err);
-	if (out->status != LL_OK) {
-		if (out->page.records)
-			json_object_put(out->page.records);
-		out->page.records = NULL;
-		return;
+	if (out->status == LL_OK && (mp = calloc(1, sizeof *mp))) {
+		out->prepared = mp;
+		ll_buf_init(&mp->copy, (size_t)1 << 30);
+		if (!out->page.records || !json_object_is_type(out->page.records, json_type_array)) {
+			snprintf(mp->err, sizeof mp->err, "%s: provider returned no record array",
+				 sr->stream->name);
+		} else if (map_page(sr, out->cursor, out->page.records, &rows, &n, &mp->newest,
+				    mp->err, sizeof mp->err) == 0) {
+			mp->n_records = (int64_t)json_object_array_length(out->page.records);
+			mp->n_rows = ll_store_dedupe(rows, n);
+			if (ll_store_copy_data(rows, mp->n_rows, &mp->copy) < 0)
+				snprintf(mp->err, sizeof mp->err, "%s: out of memory", sr->stream->name);
+			release_rows(rows, n);
+		}
 	}
-	mp = calloc(1, sizeof *mp);
-	out->prepared = mp;
-	if (!mp)
-		return;
-	if (!out->page.records || !json_object_is_type(out->page.records, json_type_array))
-		snprintf(mp->err, sizeof mp->err, "%s: provider returned no record array",
-			 sr->stream->name);
-	else
-		map_page(sr, out->cursor, out->page.records, &mp->rows, &mp->n, &mp->newest,
-			 mp->err, sizeof mp->err);
+	/* What storage needs is in the COPY text now: the page can go. */
+	if (out->page.records)
+		json_object_put(out->page.records);
+	out->page.records = NULL;
 }
 
 static void fetch_release(void *ud, struct ll_fetched *f)
@@ -473,13 +481,10 @@ static void fetch_release(void *ud, struct ll_fetched *f)
 
 	(void)ud;
 	if (mp) {
-		release_rows(mp->rows, mp->n);
+		ll_buf_release(&mp->copy);
 		free(mp);
 	}
-	if (f->page.records)
-		json_object_put(f->page.records);
 	f->prepared = NULL;
-	f->page.records = NULL;
 }
 
 static int fetch_ahead(void *ud, const struct ll_fetched *after, int64_t ahead,
@@ -580,12 +585,11 @@ static enum ll_run_status pump_pages(struct stream_run *sr, struct ll_fetcher *f
 		if (!done)
 			ll_fetcher_follow(fetcher, got, got->page.next_cursor);
 		pthread_mutex_lock(&sr->host->lock);
-		rc = commit_page(sr, mp->rows, mp->n, mp->newest,
-				 done ? sr->cursor : got->page.next_cursor, err, errlen);
+		rc = commit_page(sr, mp, done ? sr->cursor : got->page.next_cursor, err, errlen);
 		pthread_mutex_unlock(&sr->host->lock);
 		if (rc < 0)
 			return LL_RUN_FAILED;
-		sr->records += (int64_t)json_object_array_length(got->page.records);
+		sr->records += mp->n_records;
 		if (pg && pg->page)
 			pg->page(pg->ud, sr->host->prefix, sr->stream->name, sr->pages,
 				 sr->records, got->page.total_pages, got->page.total_records);
