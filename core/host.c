@@ -133,17 +133,20 @@ static int setting_bool(struct ll_host *h, const char *key, int *out)
 	return 0;
 }
 
-/* Callers hold h->lock. */
 static void mark_attention(struct ll_host *h, const char *reason)
 {
 	char err[256];
 
+	pthread_mutex_lock(&h->lock);
 	snprintf(h->attention, sizeof h->attention, "%s", reason);
+	pthread_mutex_unlock(&h->lock);
 	ll_log(LL_LOG_ERR, "%s: needs attention: %s", h->prefix, reason);
-	if (h->db && h->integration_id &&
-	    ll_registry_set_attention(h->db, h->integration_id, reason,
-					   err, sizeof err) < 0)
+	if (!h->db || !h->integration_id)
+		return;
+	pthread_mutex_lock(&h->db_lock);
+	if (ll_registry_set_attention(h->db, h->integration_id, reason, err, sizeof err) < 0)
 		ll_log(LL_LOG_ERR, "%s: %s", h->prefix, err);
+	pthread_mutex_unlock(&h->db_lock);
 }
 
 static int credential_get(struct ll_host *h, const char *field, char *buf,
@@ -168,9 +171,9 @@ static int credential_get(struct ll_host *h, const char *field, char *buf,
 				 "not decrypt: %s", field, keyid, ll_vault_strerror(e));
 		}
 	}
+	pthread_mutex_unlock(&h->lock);
 	if (reason[0])
 		mark_attention(h, reason);
-	pthread_mutex_unlock(&h->lock);
 	return reason[0] ? -1 : (int)n;
 }
 
@@ -193,18 +196,21 @@ static int credential_set(struct ll_host *h, const char *field, const char *valu
 	params[1] = field;
 	params[2] = ct;
 	/* Autocommit: durable before the provider uses the new token. */
-	pthread_mutex_lock(&h->lock);
+	pthread_mutex_lock(&h->db_lock);
 	rc = ll_db_exec(h->db,
 			"UPDATE site_integrations SET credentials = "
 			"jsonb_set(credentials, ARRAY[$2::text], to_jsonb($3::text)), "
 			"updated_at = now() WHERE id = $1",
 			3, params, err, sizeof err);
-	if (rc < 0)
+	pthread_mutex_unlock(&h->db_lock);
+	if (rc < 0) {
 		ll_log(LL_LOG_ERR, "%s: cannot store credential '%s': %s", h->prefix,
 		       field, err);
-	else
+	} else {
+		pthread_mutex_lock(&h->lock);
 		json_object_object_add(h->credentials, field, json_object_new_string(ct));
-	pthread_mutex_unlock(&h->lock);
+		pthread_mutex_unlock(&h->lock);
+	}
 	free(ct);
 	return rc;
 }
@@ -258,7 +264,12 @@ int ll_host_init(struct ll_host *h, const struct ll_config *cfg,
 	h->credentials = credentials;
 	if (pthread_mutex_init(&h->lock, NULL) != 0)
 		return -1;
+	if (pthread_mutex_init(&h->db_lock, NULL) != 0) {
+		pthread_mutex_destroy(&h->lock);
+		return -1;
+	}
 	if (ll_http_client_init(&h->http, &cfg->http, h->prefix) < 0) {
+		pthread_mutex_destroy(&h->db_lock);
 		pthread_mutex_destroy(&h->lock);
 		return -1;
 	}
@@ -271,6 +282,7 @@ void ll_host_release(struct ll_host *h)
 {
 	if (h->ready) {
 		ll_http_client_release(&h->http);
+		pthread_mutex_destroy(&h->db_lock);
 		pthread_mutex_destroy(&h->lock);
 		h->ready = 0;
 	}

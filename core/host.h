@@ -36,14 +36,18 @@ struct ll_host {
 	const struct ll_integration_conf *ic;
 	const struct ll_provider *desc;
 	const struct ll_keyring *keyring;
-	/* Pages may be fetched on worker threads while the sync stores
-	 * others on db: lock guards db, credentials and attention. */
+	/* Pages are fetched on worker threads while the sync stores others
+	 * on db.  db_lock serializes use of db (the sync's commits, the
+	 * services that write); lock guards credentials and attention and is
+	 * never held while taking db_lock, so a fetch does not wait for a
+	 * commit to read its API key. */
+	pthread_mutex_t db_lock;
 	pthread_mutex_t lock;
 	struct ll_db *db;                 /* for credential_set */
 	struct json_object *credentials;  /* owned: field -> ciphertext */
 	struct ll_http_client http;
 	char attention[256]; /* why the integration needs attention, or "" */
-	int ready;           /* lock and http initialized */
+	int ready;           /* locks and http initialized */
 };
 
 extern const struct ll_host_api ll_host_api;

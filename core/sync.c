@@ -584,9 +584,9 @@ static enum ll_run_status pump_pages(struct stream_run *sr, struct ll_fetcher *f
 		}
 		if (!done)
 			ll_fetcher_follow(fetcher, got, got->page.next_cursor);
-		pthread_mutex_lock(&sr->host->lock);
+		pthread_mutex_lock(&sr->host->db_lock);
 		rc = commit_page(sr, mp, done ? sr->cursor : got->page.next_cursor, err, errlen);
-		pthread_mutex_unlock(&sr->host->lock);
+		pthread_mutex_unlock(&sr->host->db_lock);
 		if (rc < 0)
 			return LL_RUN_FAILED;
 		sr->records += mp->n_records;
@@ -594,9 +594,9 @@ static enum ll_run_status pump_pages(struct stream_run *sr, struct ll_fetcher *f
 			pg->page(pg->ud, sr->host->prefix, sr->stream->name, sr->pages,
 				 sr->records, got->page.total_pages, got->page.total_records);
 		if (done) {
-			pthread_mutex_lock(&sr->host->lock);
+			pthread_mutex_lock(&sr->host->db_lock);
 			rc = finish_run(sr, got->page.next_cursor, err, errlen);
-			pthread_mutex_unlock(&sr->host->lock);
+			pthread_mutex_unlock(&sr->host->db_lock);
 			return rc < 0 ? LL_RUN_FAILED : LL_RUN_SUCCESS;
 		}
 		snprintf(sr->cursor, sizeof sr->cursor, "%s", got->page.next_cursor);
