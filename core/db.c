@@ -1,6 +1,7 @@
 #include "db.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -109,6 +110,19 @@ int ll_db_exec(struct ll_db *db, const char *sql, int nparams,
 
 	PQclear(res);
 	return res ? 0 : -1;
+}
+
+int64_t ll_db_exec_count(struct ll_db *db, const char *sql, int nparams,
+			 const char *const *params, char *err, size_t errlen)
+{
+	PGresult *res = ll_db_query(db, sql, nparams, params, err, errlen);
+	int64_t n;
+
+	if (!res)
+		return -1;
+	n = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return n;
 }
 
 int ll_db_copy_in(struct ll_db *db, const char *sql, const char *data,

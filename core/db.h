@@ -14,6 +14,7 @@
 
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct ll_db {
 	PGconn *conn;
@@ -32,6 +33,10 @@ PGresult *ll_db_query(struct ll_db *db, const char *sql, int nparams,
 /* The same, discarding the result: 0 or -1. */
 int ll_db_exec(struct ll_db *db, const char *sql, int nparams,
 	       const char *const *params, char *err, size_t errlen);
+/* Run one statement and return how many rows it affected, or -1. */
+int64_t ll_db_exec_count(struct ll_db *db, const char *sql, int nparams,
+			 const char *const *params, char *err, size_t errlen);
+
 /* COPY ... FROM STDIN (sql: a constant COPY statement) with len bytes of
  * COPY text data.  0, or -1 with err filled; an error inside the data
  * fails the whole COPY and leaves the transaction aborted. */

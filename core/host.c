@@ -133,7 +133,7 @@ static int setting_bool(struct ll_host *h, const char *key, int *out)
 	return 0;
 }
 
-static void mark_attention(struct ll_host *h, const char *reason)
+void ll_host_mark_attention(struct ll_host *h, const char *reason)
 {
 	char err[256];
 
@@ -173,7 +173,7 @@ static int credential_get(struct ll_host *h, const char *field, char *buf,
 	}
 	pthread_mutex_unlock(&h->lock);
 	if (reason[0])
-		mark_attention(h, reason);
+		ll_host_mark_attention(h, reason);
 	return reason[0] ? -1 : (int)n;
 }
 

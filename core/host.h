@@ -61,4 +61,9 @@ int ll_host_init(struct ll_host *h, const struct ll_config *cfg,
 		 struct json_object *credentials);
 void ll_host_release(struct ll_host *h);
 
+/* Record why the integration needs attention: in memory, in the log and
+ * in the registry (so `leadledger status` shows it and no HTTP call is
+ * made until the configuration is fixed). */
+void ll_host_mark_attention(struct ll_host *h, const char *reason);
+
 #endif

@@ -27,17 +27,16 @@ static int recategorize_table(struct ll_db *db, const char *table, const char *i
 		 table);
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		const char *raw = PQgetisnull(res, i, 0) ? NULL : PQgetvalue(res, i, 0);
-		PGresult *up;
+		int64_t n;
 
 		params[1] = raw;
 		params[2] = ll_channel_name(ll_rules_classify(rules, raw));
-		up = ll_db_query(db, sql, 3, params, err, errlen);
-		if (!up) {
+		n = ll_db_exec_count(db, sql, 3, params, err, errlen);
+		if (n < 0) {
 			rc = -1;
 			break;
 		}
-		*changed += strtoll(PQcmdTuples(up), NULL, 10);
-		PQclear(up);
+		*changed += n;
 	}
 	PQclear(res);
 	return rc;

@@ -34,20 +34,19 @@ int ll_schedule_reap_local(struct ll_db *db, char *err, size_t errlen)
 	for (int i = 0; i < PQntuples(res); i++) {
 		const char *owner = PQgetvalue(res, i, 0);
 		long pid = strtol(owner + strlen(prefix), NULL, 10);
-		PGresult *up;
+		int64_t n;
 
 		if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		params[1] = owner;
-		up = ll_db_query(db, "UPDATE site_integrations SET lease_owner = NULL, lease_until = NULL "
-				 "WHERE lease_owner = $2 AND starts_with(lease_owner, $1)",
-				 2, params, err, errlen);
-		if (!up) {
+		n = ll_db_exec_count(db, "UPDATE site_integrations SET lease_owner = NULL, lease_until = NULL "
+				     "WHERE lease_owner = $2 AND starts_with(lease_owner, $1)",
+				     2, params, err, errlen);
+		if (n < 0) {
 			PQclear(res);
 			return -1;
 		}
-		freed += (int)strtol(PQcmdTuples(up), NULL, 10);
-		PQclear(up);
+		freed += (int)n;
 	}
 	PQclear(res);
 	return freed;
@@ -143,18 +142,15 @@ int ll_schedule_renew(struct ll_db *db, const struct ll_lease *l,
 {
 	char id[24], secs[24];
 	const char *params[] = { id, l->owner, secs };
-	PGresult *res;
-	int n;
+	int64_t n;
 
 	snprintf(id, sizeof id, "%" PRId64, integration_id);
 	snprintf(secs, sizeof secs, "%" PRId64, l->seconds);
-	res = ll_db_query(db,
-			  "UPDATE site_integrations SET lease_until = now() + make_interval(secs => $3::bigint) "
-			  "WHERE id = $1 AND lease_owner = $2", 3, params, err, errlen);
-	if (!res)
+	n = ll_db_exec_count(db,
+			     "UPDATE site_integrations SET lease_until = now() + make_interval(secs => $3::bigint) "
+			     "WHERE id = $1 AND lease_owner = $2", 3, params, err, errlen);
+	if (n < 0)
 		return -1;
-	n = (int)strtol(PQcmdTuples(res), NULL, 10);
-	PQclear(res);
 	if (n == 0) {
 		snprintf(err, errlen, "lease lost: another instance took this integration over");
 		return -1;

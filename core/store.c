@@ -108,7 +108,8 @@ static const char *time_or_null(const struct ll_record *r, enum ll_field f,
  * costs the server a fraction of parsing and planning a VALUES list with
  * thousands of parameters.  COPY data is not SQL, so values stay apart
  * from statement text as with PQexecParams.  ON COMMIT DELETE ROWS empties
- * the table with the caller's transaction.
+ * the table with the caller's transaction; it is created once per session
+ * (ll_store_stage), not per page.
  */
 #define STAGE_COLUMNS                                                          \
 	"external_id, status_raw, status_class, amount_cents, resolved_at, "  \
@@ -124,6 +125,11 @@ static const char stage_ddl[] =
 	"lead_source_raw text, lead_source_origin text, lead_source_category text, "
 	"first_name text, last_name text, deleted boolean, deleted_at timestamptz, "
 	"raw jsonb) ON COMMIT DELETE ROWS";
+
+int ll_store_stage(struct ll_db *db, char *err, size_t errlen)
+{
+	return ll_db_exec(db, stage_ddl, 0, NULL, err, errlen);
+}
 
 /* One field in COPY's text format: \N for NULL, backslash escapes for the
  * bytes that delimit fields and rows. */
@@ -190,44 +196,44 @@ static int copy_row(struct ll_buf *b, const struct ll_store_row *row)
 	return 0;
 }
 
-static int build_upsert_sql(struct ll_buf *sql, enum ll_entity e)
-{
-	return ll_buf_printf(sql,
-		"INSERT INTO %s AS t (integration_id, last_seen_sweep, " STAGE_COLUMNS ") "
-		"SELECT $1::bigint, $2::bigint, " STAGE_COLUMNS " FROM ll_stage "
-		"ON CONFLICT (integration_id, external_id) DO UPDATE SET "
-		"status_raw = EXCLUDED.status_raw, status_class = EXCLUDED.status_class, "
-		"amount_cents = EXCLUDED.amount_cents, resolved_at = EXCLUDED.resolved_at, "
-		"remote_created_at = EXCLUDED.remote_created_at, "
-		"remote_updated_at = EXCLUDED.remote_updated_at, "
-		"customer_external_id = EXCLUDED.customer_external_id, "
-		"lead_source_raw = EXCLUDED.lead_source_raw, "
-		"lead_source_origin = EXCLUDED.lead_source_origin, "
-		"lead_source_category = EXCLUDED.lead_source_category, "
-		"first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, "
-		"deleted = EXCLUDED.deleted, deleted_at = EXCLUDED.deleted_at, "
-		"raw = EXCLUDED.raw, vanished_at = NULL, synced_at = now(), "
-		"last_seen_sweep = COALESCE(EXCLUDED.last_seen_sweep, t.last_seen_sweep) "
-		"WHERE t.remote_updated_at IS NULL OR EXCLUDED.remote_updated_at IS NULL "
-		"OR t.remote_updated_at <= EXCLUDED.remote_updated_at "
-		"RETURNING (xmax = 0)", ll_entity_table(e));
-}
+/* The staged page into one record table, never over a newer version. */
+#define UPSERT_SQL(table)                                                       \
+	"INSERT INTO " table " AS t (integration_id, last_seen_sweep, " STAGE_COLUMNS ") " \
+	"SELECT $1::bigint, $2::bigint, " STAGE_COLUMNS " FROM ll_stage "       \
+	"ON CONFLICT (integration_id, external_id) DO UPDATE SET "              \
+	"status_raw = EXCLUDED.status_raw, status_class = EXCLUDED.status_class, " \
+	"amount_cents = EXCLUDED.amount_cents, resolved_at = EXCLUDED.resolved_at, " \
+	"remote_created_at = EXCLUDED.remote_created_at, "                      \
+	"remote_updated_at = EXCLUDED.remote_updated_at, "                      \
+	"customer_external_id = EXCLUDED.customer_external_id, "                \
+	"lead_source_raw = EXCLUDED.lead_source_raw, "                          \
+	"lead_source_origin = EXCLUDED.lead_source_origin, "                    \
+	"lead_source_category = EXCLUDED.lead_source_category, "                \
+	"first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, "    \
+	"deleted = EXCLUDED.deleted, deleted_at = EXCLUDED.deleted_at, "        \
+	"raw = EXCLUDED.raw, vanished_at = NULL, synced_at = now(), "           \
+	"last_seen_sweep = COALESCE(EXCLUDED.last_seen_sweep, t.last_seen_sweep) " \
+	"WHERE t.remote_updated_at IS NULL OR EXCLUDED.remote_updated_at IS NULL " \
+	"OR t.remote_updated_at <= EXCLUDED.remote_updated_at "                 \
+	"RETURNING (xmax = 0)"
 
 /* Rows the upsert skipped (a newer version is stored) were still seen by
  * the sweep. */
-static int mark_seen(struct ll_db *db, enum ll_entity e, const char *iid,
-		     const char *sweep, char *err, size_t errlen)
-{
-	const char *params[] = { iid, sweep };
-	char sql[512];
+#define MARK_SEEN_SQL(table)                                                    \
+	"UPDATE " table " t SET last_seen_sweep = $2::bigint, vanished_at = NULL " \
+	"FROM ll_stage s WHERE t.integration_id = $1::bigint "                  \
+	"AND t.external_id = s.external_id "                                    \
+	"AND t.last_seen_sweep IS DISTINCT FROM $2::bigint"
 
-	snprintf(sql, sizeof sql,
-		 "UPDATE %s t SET last_seen_sweep = $2::bigint, vanished_at = NULL "
-		 "FROM ll_stage s WHERE t.integration_id = $1::bigint "
-		 "AND t.external_id = s.external_id "
-		 "AND t.last_seen_sweep IS DISTINCT FROM $2::bigint", ll_entity_table(e));
-	return ll_db_exec(db, sql, 2, params, err, errlen);
-}
+/* Indexed by enum ll_entity, in the order of entity_tables. */
+static const char *const upsert_sql[] = {
+	UPSERT_SQL("jobs"), UPSERT_SQL("customers"), UPSERT_SQL("estimates"),
+	UPSERT_SQL("employees"),
+};
+static const char *const mark_seen_sql[] = {
+	MARK_SEEN_SQL("jobs"), MARK_SEEN_SQL("customers"), MARK_SEEN_SQL("estimates"),
+	MARK_SEEN_SQL("employees"),
+};
 
 int ll_store_copy_data(const struct ll_store_row *rows, size_t n, struct ll_buf *out)
 {
@@ -243,14 +249,16 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 {
 	char iid[24], sweep[24];
 	const char *params[2] = { iid, NULL };
-	struct ll_buf sql;
-	PGresult *res = NULL;
-	int rc = -1;
+	PGresult *res;
 
 	err[0] = '\0';
 	*inserted = *updated = 0;
 	if (n == 0)
 		return 0;
+	if ((unsigned)e >= sizeof upsert_sql / sizeof upsert_sql[0]) {
+		snprintf(err, errlen, "store: unknown entity %d", (int)e);
+		return -1;
+	}
 	if (!db->conn || PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
 		snprintf(err, errlen, "store: upsert outside a transaction");
 		return -1;
@@ -258,30 +266,25 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 	snprintf(iid, sizeof iid, "%" PRId64, integration_id);
 	snprintf(sweep, sizeof sweep, "%" PRId64, sweep_id);
 	params[1] = sweep_id > 0 ? sweep : NULL;
-	ll_buf_init(&sql, 4096);
-	if (build_upsert_sql(&sql, e) < 0 ||
-	    ll_db_exec(db, stage_ddl, 0, NULL, err, errlen) < 0 ||
-	    ll_db_copy_in(db, "COPY ll_stage (" STAGE_COLUMNS ") FROM STDIN",
+	if (ll_db_copy_in(db, "COPY ll_stage (" STAGE_COLUMNS ") FROM STDIN",
 			  copy_data->data, copy_data->len, err, errlen) < 0)
-		goto out;
-	res = ll_db_query(db, sql.data, 2, params, err, errlen);
+		return -1;
+	res = ll_db_query(db, upsert_sql[e], 2, params, err, errlen);
 	if (!res)
-		goto out;
+		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
 		if (strcmp(PQgetvalue(res, i, 0), "t") == 0)
 			(*inserted)++;
 		else
 			(*updated)++;
 	}
-	rc = 0;
-	if (sweep_id > 0 && (size_t)PQntuples(res) < n)
-		rc = mark_seen(db, e, iid, sweep, err, errlen);
-out:
-	if (rc < 0 && !err[0])
-		snprintf(err, errlen, "out of memory");
+	if (sweep_id > 0 && (size_t)PQntuples(res) < n &&
+	    ll_db_exec(db, mark_seen_sql[e], 2, params, err, errlen) < 0) {
+		PQclear(res);
+		return -1;
+	}
 	PQclear(res);
-	ll_buf_release(&sql);
-	return rc;
+	return 0;
 }
 
 int ll_store_mark_vanished(struct ll_db *db, enum ll_entity e,
@@ -290,7 +293,6 @@ int ll_store_mark_vanished(struct ll_db *db, enum ll_entity e,
 {
 	char iid[24], sweep[24], sql[512];
 	const char *params[] = { iid, sweep };
-	PGresult *res;
 
 	snprintf(iid, sizeof iid, "%" PRId64, integration_id);
 	snprintf(sweep, sizeof sweep, "%" PRId64, sweep_id);
@@ -298,10 +300,6 @@ int ll_store_mark_vanished(struct ll_db *db, enum ll_entity e,
 		 "UPDATE %s SET vanished_at = now() WHERE integration_id = $1 "
 		 "AND vanished_at IS NULL AND last_seen_sweep IS DISTINCT FROM $2::bigint",
 		 ll_entity_table(e));
-	res = ll_db_query(db, sql, 2, params, err, errlen);
-	if (!res)
-		return -1;
-	*count = strtoll(PQcmdTuples(res), NULL, 10);
-	PQclear(res);
-	return 0;
+	*count = ll_db_exec_count(db, sql, 2, params, err, errlen);
+	return *count < 0 ? -1 : 0;
 }

@@ -37,6 +37,11 @@ void ll_store_classify(struct ll_store_row *row, const struct ll_rules *rules);
  * one on a tie).  Returns the new count; dropped rows are released. */
 size_t ll_store_dedupe(struct ll_store_row *rows, size_t n);
 
+/* Create the session's staging table if missing: once per connection
+ * session before the first upsert (idempotent; a reconnect needs it again).
+ * 0, or -1 with err filled. */
+int ll_store_stage(struct ll_db *db, char *err, size_t errlen);
+
 /* Append the COPY text of rows (de-duplicated) to out.  Touches no
  * connection, so a worker thread can build it.  0, or -1 out of memory. */
 int ll_store_copy_data(const struct ll_store_row *rows, size_t n, struct ll_buf *out);

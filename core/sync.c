@@ -39,7 +39,6 @@ struct stream_run {
 	int64_t pages, records, inserted, updated, vanished, remote_total;
 	struct ll_http_stats http_before;
 	int64_t started_ms;
-	struct ll_fetcher_ops fetch_ops;
 };
 
 static int64_t col_int(PGresult *res, int col)
@@ -118,7 +117,8 @@ static int begin_run(struct stream_run *sr, char *err, size_t errlen)
 	PGresult *res;
 	int resuming, full;
 
-	if (ll_db_exec(db, "INSERT INTO sync_state (integration_id, stream) VALUES ($1, $2) "
+	if (ll_store_stage(db, err, errlen) < 0 ||
+	    ll_db_exec(db, "INSERT INTO sync_state (integration_id, stream) VALUES ($1, $2) "
 		       "ON CONFLICT DO NOTHING", 2, params, err, errlen) < 0)
 		return -1;
 	snprintf(every, sizeof every, "%" PRId64, full_every);
@@ -496,12 +496,14 @@ static int fetch_ahead(void *ud, const struct ll_fetched *after, int64_t ahead,
 	return sr->host->desc->page_cursor(sr->state, &rq, &after->page, ahead, out);
 }
 
+/* Providers without page_cursor get no guesses: one page ahead. */
+static const struct ll_fetcher_ops fetch_one_ahead = { fetch_job, fetch_release, NULL };
+static const struct ll_fetcher_ops fetch_numbered = { fetch_job, fetch_release, fetch_ahead };
+
 static int start_fetcher(struct stream_run *sr, struct ll_fetcher *f, char *err,
 			 size_t errlen)
 {
-	sr->fetch_ops = (struct ll_fetcher_ops){ fetch_job, fetch_release,
-						 sr->host->desc->page_cursor ? fetch_ahead : NULL };
-	return ll_fetcher_start(f, &sr->fetch_ops, sr,
+	return ll_fetcher_start(f, sr->host->desc->page_cursor ? &fetch_numbered : &fetch_one_ahead, sr,
 				(int)ll_integration_host_int(sr->ctx->cfg, sr->host->ic,
 							     "concurrency"),
 				sr->cursor, err, errlen);
@@ -527,14 +529,8 @@ static int fetch_failed(struct stream_run *sr, struct ll_fetcher *fetcher,
 			return start_fetcher(sr, fetcher, err, errlen) == 0 ? 1 : (*rs = LL_RUN_FAILED, 0);
 		snprintf(err, errlen, "%s: %s", sr->stream->name, perr[0] ? perr : "refresh failed");
 	}
-	if (st == LL_ERR_AUTH && !sr->host->attention[0]) {
-		char aerr[256];
-
-		snprintf(sr->host->attention, sizeof sr->host->attention, "%s", err);
-		if (ll_registry_set_attention(sr->ctx->db, sr->host->integration_id,
-					      err, aerr, sizeof aerr) < 0)
-			ll_log(LL_LOG_ERR, "%s: %s", sr->host->prefix, aerr);
-	}
+	if (st == LL_ERR_AUTH && !sr->host->attention[0])
+		ll_host_mark_attention(sr->host, err);
 	*rs = status_for(st);
 	return 0;
 }

@@ -80,19 +80,12 @@ int64_t ll_token_revoke(struct ll_db *db, const char *site, int64_t id, char *er
 {
 	char ids[24];
 	const char *params[] = { site, ids };
-	PGresult *res;
-	int64_t n;
 
 	snprintf(ids, sizeof ids, "%" PRId64, id);
-	res = ll_db_query(db,
-			  "UPDATE api_tokens SET revoked_at = now() WHERE site_id = $1 "
-			  "AND revoked_at IS NULL AND ($2::bigint = 0 OR id = $2::bigint)",
-			  2, params, err, errlen);
-	if (!res)
-		return -1;
-	n = strtoll(PQcmdTuples(res), NULL, 10);
-	PQclear(res);
-	return n;
+	return ll_db_exec_count(db,
+				"UPDATE api_tokens SET revoked_at = now() WHERE site_id = $1 "
+				"AND revoked_at IS NULL AND ($2::bigint = 0 OR id = $2::bigint)",
+				2, params, err, errlen);
 }
 
 int ll_token_verify(struct ll_db *db, const struct ll_keyring *kr, const char *site,

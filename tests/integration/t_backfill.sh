@@ -44,10 +44,12 @@ eq "$(sql "SELECT count(*) > 0 FROM jobs WHERE lead_source_raw = 'x''); DROP TAB
 	"hostile lead source stored verbatim"
 
 # A second full sweep changes nothing.
-SUM_BEFORE=$(sql "SELECT md5(string_agg(external_id || status_class || amount_cents || coalesce(resolved_at::text,'') || lead_source_category || deleted || coalesce(vanished_at::text,''), ',' ORDER BY external_id)) FROM jobs")
+# What a job row says, as one digest.
+JOBS_DIGEST="SELECT md5(string_agg(external_id || status_class || amount_cents || coalesce(resolved_at::text,'') || lead_source_category || deleted || coalesce(vanished_at::text,''), ',' ORDER BY external_id)) FROM jobs"
+SUM_BEFORE=$(sql "$JOBS_DIGEST")
 "${LL[@]}" sync --full >>"$WORK/ll.log" 2>&1
 ok $? "sync --full succeeds"
-eq "$(sql "SELECT md5(string_agg(external_id || status_class || amount_cents || coalesce(resolved_at::text,'') || lead_source_category || deleted || coalesce(vanished_at::text,''), ',' ORDER BY external_id)) FROM jobs")" \
+eq "$(sql "$JOBS_DIGEST")" \
 	"$SUM_BEFORE" "--full changes nothing"
 eq "$(sql "SELECT sum(rows_inserted) FROM sync_runs WHERE mode = 'full' AND id > 4")" 0 "--full inserts no rows"
 
@@ -84,8 +86,7 @@ STATS=$(sim_get /_sim/stats)
 ahead_sql() { psql -XAtq -d "${T_DB}_ahead" -c "$1"; }
 eq "$(ahead_sql "SELECT (SELECT count(*) FROM jobs) || '/' || (SELECT count(DISTINCT external_id) FROM jobs) || ' ' || (SELECT count(*) FROM customers) || ' ' || (SELECT count(*) FROM estimates)")" \
 	"2400/2400 1500 500" "every record stored once"
-eq "$(ahead_sql "SELECT md5(string_agg(external_id || status_class || amount_cents || coalesce(resolved_at::text,'') || lead_source_category, ',' ORDER BY external_id)) FROM jobs")" \
-	"$(sql "SELECT md5(string_agg(external_id || status_class || amount_cents || coalesce(resolved_at::text,'') || lead_source_category, ',' ORDER BY external_id)) FROM jobs")" \
+eq "$(ahead_sql "$JOBS_DIGEST")" "$(sql "$JOBS_DIGEST")" \
 	"the same jobs as the one-at-a-time backfill"
 eq "$(ahead_sql "SELECT api_calls || ' ' || pages FROM sync_runs WHERE stream = 'jobs'")" "24 24" \
 	"jobs: 24 requests for 24 pages, none wasted"
@@ -93,4 +94,16 @@ eq "$(sim_requests 'GET /jobs?')" 24 "the simulator saw each jobs page once"
 ge "$(echo "$STATS" | jq .peak_in_flight)" 2 "requests overlapped at the simulator"
 le "$(echo "$STATS" | jq .peak_in_flight)" 4 "never more than four in flight"
 le "$(echo "$STATS" | jq .peak_per_second)" 41 "at most 40 requests per second (2,400 a minute), one of slack for clock edges"
+
+# The same sweep with no delay at the simulator, where four requests in
+# flight would far outrun it, under 1,200 a minute: the spacing must hold.
+sed -i "s|requests_per_minute = 2400;|requests_per_minute = 1200;|" "$WORK/ahead.conf"
+sim_get "/_sim/stats?reset=1" >/dev/null
+sim_get "/_sim/log?clear=1" >/dev/null
+"$LL_BIN" -c "$WORK/ahead.conf" sync --full >>"$WORK/ll.log" 2>&1
+ok $? "full sweep under 1,200 requests a minute succeeds"
+STATS=$(sim_get /_sim/stats)
+eq "$(sim_requests 'GET /jobs?')" 24 "the sweep fetched every jobs page once"
+le "$(echo "$STATS" | jq .peak_per_second)" 22 "at most 20 requests started in any second (starts are spaced 50 ms apart; two of slack for scheduling jitter at the simulator)"
+eq "$(ahead_sql "$JOBS_DIGEST")" "$(sql "$JOBS_DIGEST")" "the sweep changed nothing"
 dropdb "${T_DB}_ahead"

@@ -80,6 +80,12 @@ ok $? "a provider rotates its token through credential_set"
 "$LL_BIN" -c "$WORK/rotate.conf" sync >>"$WORK/ll.log" 2>&1
 ok $? "and again after a reload of the unchanged file"
 check "the rotated token survived the reload (generation 2)" grep -q "rotor/tp_rotate: refresh token rotated to generation 2" "$WORK/ll.log"
+# Each run's first fetch met a 401; refresh_auth() ran between the fetch
+# threads (stopped, then restarted at the same cursor) and the page synced.
+eq "$(sql "SELECT count(*) || ' ' || sum(pages) FROM sync_runs r JOIN site_integrations i ON i.id = r.integration_id WHERE i.site_id = 'rotor' AND r.status = 'success'")" \
+	"2 2" "both runs refreshed their access and synced their page"
+eq "$(sql "SELECT needs_attention FROM site_integrations WHERE site_id = 'rotor'")" f \
+	"a 401 that refresh_auth() answers needs no attention"
 psql -XAtq -d "$T_DB" -F $'\t' -c "SELECT site_id, provider, e.key, e.value FROM site_integrations, jsonb_each_text(credentials) e WHERE site_id = 'rotor'" >"$WORK/rot.tsv"
 check "the stored token is encrypted under the active key" grep -q "v1:k2:" "$WORK/rot.tsv"
 eq "$(grep -c 'secret-rotated' "$WORK/rot.tsv")" 0 "and never stored in plaintext"

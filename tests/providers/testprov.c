@@ -10,10 +10,13 @@
  *                     a host that read past the declared size would see it)
  *   TP_NULL_CALLBACK  map_record left NULL
  *   TP_NO_SYMBOL      exports its descriptor under another name
- *   TP_ROTATE         a good provider that rotates its refresh token on
- *                     every page, as Jobber does: it reads the token, stores
+ *   TP_ROTATE         a good provider that rotates its refresh token as
+ *                     Jobber does: it has no access token at first, so its
+ *                     first fetch answers LL_ERR_AUTH; the host's
+ *                     refresh_auth() call reads the refresh token, stores
  *                     a new one with credential_set() (durable before it
- *                     returns) and fails the page unless it reads it back
+ *                     returns), fails unless it reads it back, and grants
+ *                     access for the rest of the run
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -35,6 +38,7 @@ static const struct ll_stream_def tp_streams[] = {
 struct tp_state {
 	const struct ll_host_api *api;
 	struct ll_host *h;
+	int has_access; /* TP_ROTATE: an access token was minted */
 };
 
 static enum ll_status tp_init(const struct ll_host_api *api, struct ll_host *h, void **state,
@@ -87,15 +91,26 @@ static enum ll_status rotate_token(struct tp_state *s, char *err)
 }
 #endif
 
+#ifdef TP_ROTATE
+static enum ll_status tp_refresh(void *state, char *err)
+{
+	struct tp_state *s = state;
+	enum ll_status st = rotate_token(s, err);
+
+	s->has_access = st == LL_OK;
+	return st;
+}
+#endif
+
 static enum ll_status tp_fetch(void *state, const struct ll_fetch *rq, struct ll_page *page,
 			       char *err)
 {
 	(void)rq;
 #ifdef TP_ROTATE
-	enum ll_status st = rotate_token(state, err);
-
-	if (st != LL_OK)
-		return st;
+	if (!((struct tp_state *)state)->has_access) {
+		snprintf(err, LL_ERR_MAX, "access token expired");
+		return LL_ERR_AUTH;
+	}
 #else
 	(void)state;
 	(void)err;
@@ -182,6 +197,9 @@ LL_PROVIDER_EXPORT const struct ll_provider TP_SYMBOL = {
 	.fetch_page = tp_fetch,
 	.map_record = TP_MAP,
 	.resolve_date = tp_date,
+#ifdef TP_ROTATE
+	.refresh_auth = tp_refresh,
+#endif
 #ifdef TP_V1_0
 	.page_cursor = tp_page_cursor,
 #endif

@@ -81,60 +81,60 @@ static void fake_init(struct fake *fk)
 		fk->next_of[p] = p + 1;
 }
 
-/* Take pages until done (or max pages), committing nothing; returns how
- * many were taken and writes their page numbers to order. */
-static int drain(struct ll_fetcher *f, int *order, int max)
+/* Start at first with depth 4, take up to max pages (following each, as
+ * the sync does), stop; returns how many were taken, their page numbers in
+ * order.  Every page fetched must have been released by then. */
+static int run(struct fake *fk, const struct ll_fetcher_ops *ops, const char *first,
+	       int *order, int max)
 {
+	struct ll_fetcher f;
+	char err[256];
 	int n = 0;
 
+	assert_int_equal(ll_fetcher_start(&f, ops, fk, 4, first, err, sizeof err), 0);
 	while (n < max) {
-		struct ll_fetched *got = ll_fetcher_next(f);
+		struct ll_fetched *got = ll_fetcher_next(&f);
 
 		assert_non_null(got);
 		assert_int_equal(got->status, LL_OK);
 		order[n++] = page_of(got->cursor);
 		if (got->page.done)
 			break;
-		ll_fetcher_follow(f, got, got->page.next_cursor);
+		ll_fetcher_follow(&f, got, got->page.next_cursor);
 	}
+	ll_fetcher_stop(&f);
+	ll_fetcher_stop(&f); /* idempotent */
+	assert_int_equal(fk->releases, fk->fetches);
 	return n;
 }
 
+static const struct ll_fetcher_ops sequential_ops = { fake_fetch, fake_release, NULL };
+static const struct ll_fetcher_ops numbered_ops = { fake_fetch, fake_release, fake_ahead };
+
 static void depth_one_is_sequential(void **state)
 {
-	static const struct ll_fetcher_ops ops = { fake_fetch, fake_release, NULL };
-	struct ll_fetcher f;
 	struct fake fk;
 	int order[PAGES + 1], n;
-	char err[256];
 
 	(void)state;
 	fake_init(&fk);
 	/* Without cursor_ahead any depth is clamped to one fetch in flight. */
-	assert_int_equal(ll_fetcher_start(&f, &ops, &fk, 4, "", err, sizeof err), 0);
-	n = drain(&f, order, PAGES + 1);
-	ll_fetcher_stop(&f);
+	n = run(&fk, &sequential_ops, "", order, PAGES + 1);
 	assert_int_equal(n, PAGES);
 	for (int i = 0; i < n; i++)
 		assert_int_equal(order[i], i + 1);
 	assert_int_equal(fk.max_in_flight, 1);
 	assert_int_equal(fk.fetches, PAGES);
-	assert_int_equal(fk.releases, fk.fetches);
 }
 
 static void depth_four_in_order(void **state)
 {
-	static const struct ll_fetcher_ops ops = { fake_fetch, fake_release, fake_ahead };
-	struct ll_fetcher f;
 	struct fake fk;
 	int order[PAGES + 1], n;
-	char err[256];
 
 	(void)state;
 	fake_init(&fk);
-	assert_int_equal(ll_fetcher_start(&f, &ops, &fk, 4, "", err, sizeof err), 0);
-	n = drain(&f, order, PAGES + 1);
-	ll_fetcher_stop(&f);
+	n = run(&fk, &numbered_ops, "", order, PAGES + 1);
 	assert_int_equal(n, PAGES);
 	for (int i = 0; i < n; i++)
 		assert_int_equal(order[i], i + 1);
@@ -145,46 +145,32 @@ static void depth_four_in_order(void **state)
 	assert_int_equal(fk.fetches, PAGES);
 	for (int p = 1; p <= PAGES; p++)
 		assert_int_equal(fk.fetched[p], 1);
-	assert_int_equal(fk.releases, fk.fetches);
 }
 
 static void wrong_guesses_are_dropped(void **state)
 {
-	static const struct ll_fetcher_ops ops = { fake_fetch, fake_release, fake_ahead };
-	struct ll_fetcher f;
 	struct fake fk;
 	int order[PAGES + 1], n;
-	char err[256];
 
 	(void)state;
 	fake_init(&fk);
 	fk.next_of[5] = 9; /* the CRM's pages moved: page 5 names page 9 next */
-	assert_int_equal(ll_fetcher_start(&f, &ops, &fk, 4, "", err, sizeof err), 0);
-	n = drain(&f, order, PAGES + 1);
-	ll_fetcher_stop(&f);
+	n = run(&fk, &numbered_ops, "", order, PAGES + 1);
 	assert_int_equal(n, PAGES - 3);
 	for (int i = 0; i < n; i++)
 		assert_int_equal(order[i], i < 5 ? i + 1 : i + 4);
-	assert_int_equal(fk.releases, fk.fetches); /* the dropped guesses too */
 }
 
 static void stop_mid_run_releases_everything(void **state)
 {
-	static const struct ll_fetcher_ops ops = { fake_fetch, fake_release, fake_ahead };
-	struct ll_fetcher f;
 	struct fake fk;
 	int order[4];
-	char err[256];
 
 	(void)state;
 	fake_init(&fk);
-	assert_int_equal(ll_fetcher_start(&f, &ops, &fk, 4, "7", err, sizeof err), 0);
-	assert_int_equal(drain(&f, order, 3), 3);
+	assert_int_equal(run(&fk, &numbered_ops, "7", order, 3), 3);
 	assert_int_equal(order[0], 7);
 	assert_int_equal(order[2], 9);
-	ll_fetcher_stop(&f);
-	ll_fetcher_stop(&f); /* idempotent */
-	assert_int_equal(fk.releases, fk.fetches);
 }
 
 int main(void)
