@@ -153,19 +153,22 @@ static void progress_page(void *ud, const char *prefix, const char *stream,
 	}
 }
 
-static void progress_done(void *ud, const char *prefix, const char *stream,
-			  enum ll_run_status st, int64_t pages, int64_t records,
-			  int64_t inserted, int64_t updated, double seconds,
-			  const char *error)
+/* One line per stream; a run with a flag is not called a success. */
+static void progress_done(void *ud, const struct ll_stream_summary *s)
 {
 	struct progress *p = ud;
+	char extra[96] = "";
 
 	if (p->tty)
 		fprintf(stderr, "\r\033[K");
+	if (s->vanished || s->recovered)
+		snprintf(extra, sizeof extra, ", %" PRId64 " deleted, %" PRId64 " recovered",
+			 s->vanished, s->recovered);
 	printf("%s %s: %s, %" PRId64 " pages, %" PRId64 " records (%" PRId64 " new, %" PRId64
-	       " updated) in %.1f s%s%s\n", prefix, stream, ll_run_status_name(st), pages,
-	       records, inserted, updated, seconds, error && error[0] ? ": " : "",
-	       error ? error : "");
+	       " updated%s) in %.1f s%s%s\n", s->prefix, s->stream,
+	       s->flag[0] ? "flagged" : ll_run_status_name(s->status), s->pages, s->records,
+	       s->inserted, s->updated, extra, s->seconds, s->flag[0] || s->error[0] ? ": " : "",
+	       s->flag[0] ? s->flag : s->error);
 	fflush(stdout);
 	p->started_ms = ll_monotonic_ms();
 }
@@ -249,8 +252,10 @@ static int cmd_sync(struct ll_cli *cli, int argc, char **argv)
 				ll_error("%s", res.error);
 			if ((int)res.status > worst)
 				worst = res.status;
-			ll_sync_next_run(&cli->app.cfg, ll_integration_host_int(&cli->app.cfg, ic,
-						"sync_interval"), claim.backoff_s, &res, &after, &backoff);
+			if (res.flagged && worst == LL_RUN_SUCCESS)
+				worst = LL_RUN_PARTIAL;
+			ll_sync_next_run(&cli->app.cfg, ll_host_setting(&cli->app.cfg, ic,
+						LL_HS_SYNC_INTERVAL), claim.backoff_s, &res, &after, &backoff);
 			if (ll_schedule_finish(&cli->app.db, &lease, claim.integration_id,
 					       ll_run_status_name(res.status), after, backoff, err,
 					       sizeof err) < 0)

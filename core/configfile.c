@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "log.h"
 #include "netaddr.h"
+#include "timeutil.h"
 #include "vault.h"
 
 #ifndef LL_PROVIDER_DIR
@@ -20,28 +21,37 @@
 #define LL_SYSCONFDIR "/usr/local/etc"
 #endif
 
-const struct ll_setting_def ll_host_settings[] = {
-	{ "sync_interval", LL_SETTING_INT, NULL, 1, 31 * 86400,
-	  "seconds between incremental syncs (default: the global sync_interval)" },
-	{ "full_sweep_interval", LL_SETTING_INT, NULL, 0, 366 * 86400,
-	  "seconds between full sweeps that catch silent changes and deletions" },
-	{ "overlap", LL_SETTING_INT, NULL, 0, 86400,
-	  "seconds subtracted from the watermark so late writes are re-read" },
-	{ "concurrency", LL_SETTING_INT, NULL, 1, 8,
-	  "requests in flight at once during full sweeps of providers with "
-	  "numbered pages (default 1: the next page is fetched while one is stored)" },
-	{ "requests_per_minute", LL_SETTING_INT, NULL, 0, 60000,
-	  "most requests this integration starts per minute, retries included "
-	  "(default 0: no limit beyond the CRM's 429s)" },
-	{ NULL, LL_SETTING_INT, NULL, 0, 0, NULL },
+const struct ll_setting_def ll_host_settings[LL_HS_COUNT + 1] = {
+	[LL_HS_SYNC_INTERVAL] = { "sync_interval", LL_SETTING_INT, "7200", 1, 31 * 86400,
+		"seconds between incremental syncs" },
+	[LL_HS_FULL_SWEEP_INTERVAL] = { "full_sweep_interval", LL_SETTING_INT, "604800", 0,
+		366 * 86400, "seconds between full sweeps that catch silent changes and "
+		"deletions (0: none but the first)" },
+	[LL_HS_OVERLAP] = { "overlap", LL_SETTING_INT, "600", 0, 86400,
+		"seconds subtracted from the watermark so late writes are re-read" },
+	[LL_HS_CONCURRENCY] = { "concurrency", LL_SETTING_INT, "1", 1, 8,
+		"requests in flight at once during full sweeps of providers with "
+		"numbered pages (1: the next page is fetched while one is stored)" },
+	[LL_HS_REQUESTS_PER_MINUTE] = { "requests_per_minute", LL_SETTING_INT, "0", 0, 60000,
+		"most requests this integration starts per minute, retries included "
+		"(0: no limit beyond the CRM's 429s)" },
+	[LL_HS_SWEEP_CONFIRM_MAX] = { "sweep_confirm_max", LL_SETTING_INT, "500", 0, 100000,
+		"records a full sweep did not list that it asks the CRM for by id, at most, "
+		"to prove them deleted" },
+	[LL_HS_COUNT] = { NULL, LL_SETTING_INT, NULL, 0, 0, NULL },
+};
+
+/* Host settings that are also top-level keys (the default for all). */
+static const enum ll_host_setting top_level_settings[] = {
+	LL_HS_SYNC_INTERVAL, LL_HS_FULL_SWEEP_INTERVAL, LL_HS_OVERLAP,
 };
 
 void ll_config_init(struct ll_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
-	cfg->sync_interval = 7200;
-	cfg->full_sweep_interval = 7 * 86400;
-	cfg->overlap_s = 600;
+	for (int k = 0; k < LL_HS_COUNT; k++)
+		ll_parse_int64(ll_host_settings[k].default_value, INT64_MIN, INT64_MAX,
+			       &cfg->host_defaults[k]);
 	cfg->workers = 4;
 	cfg->lease_s = 1200; /* longer than the retry budget: see schedule.h */
 	cfg->max_backoff_s = 86400;
@@ -176,23 +186,12 @@ const struct ll_setting *ll_integration_setting(
 	return NULL;
 }
 
-int64_t ll_integration_host_int(const struct ll_config *cfg,
-				const struct ll_integration_conf *ic,
-				const char *key)
+int64_t ll_host_setting(const struct ll_config *cfg, const struct ll_integration_conf *ic,
+			enum ll_host_setting k)
 {
-	const struct ll_setting *s = ll_integration_setting(ic, key);
+	const struct ll_setting *s = ic ? ll_integration_setting(ic, ll_host_settings[k].key) : NULL;
 
-	if (s && s->type == LL_SETTING_INT)
-		return s->num;
-	if (strcmp(key, "sync_interval") == 0)
-		return cfg->sync_interval;
-	if (strcmp(key, "full_sweep_interval") == 0)
-		return cfg->full_sweep_interval;
-	if (strcmp(key, "concurrency") == 0)
-		return 1;
-	if (strcmp(key, "requests_per_minute") == 0)
-		return 0;
-	return cfg->overlap_s;
+	return s && s->type == LL_SETTING_INT ? s->num : cfg->host_defaults[k];
 }
 
 /* Parsing context: the file name for messages and the error list. */
@@ -604,10 +603,11 @@ int ll_config_load(const char *path, struct ll_config *cfg,
 	if (cfg->provider_dir && cfg->provider_dir[0] != '/')
 		ll_errors_add(errs, "%s:%d: provider_dir must be an absolute path",
 			      path, line_of(config_setting_get_member(root, "provider_dir")));
-	get_int(&p, root, "sync_interval", 1, 31 * 86400, &cfg->sync_interval);
-	get_int(&p, root, "full_sweep_interval", 0, 366 * 86400,
-		&cfg->full_sweep_interval);
-	get_int(&p, root, "overlap", 0, 86400, &cfg->overlap_s);
+	for (size_t i = 0; i < sizeof top_level_settings / sizeof top_level_settings[0]; i++) {
+		const struct ll_setting_def *d = &ll_host_settings[top_level_settings[i]];
+
+		get_int(&p, root, d->key, d->min, d->max, &cfg->host_defaults[top_level_settings[i]]);
+	}
 	get_int(&p, root, "workers", 1, 256, &cfg->workers);
 	get_int(&p, root, "lease", 2, 86400, &cfg->lease_s);
 	get_int(&p, root, "max_backoff", 1, 31 * 86400, &cfg->max_backoff_s);

@@ -77,15 +77,29 @@ struct ll_api_conf {
 	int64_t timeout_s;        /* idle connection timeout */
 };
 
+/*
+ * Settings the host reads for every integration, whatever its provider.
+ * Each may be set in an integration's `settings`; the first three are also
+ * top-level keys, which change the default for every integration.  Their
+ * keys, types, bounds and defaults are declared once, in ll_host_settings.
+ */
+enum ll_host_setting {
+	LL_HS_SYNC_INTERVAL = 0,
+	LL_HS_FULL_SWEEP_INTERVAL,
+	LL_HS_OVERLAP,
+	LL_HS_CONCURRENCY,
+	LL_HS_REQUESTS_PER_MINUTE,
+	LL_HS_SWEEP_CONFIRM_MAX,
+	LL_HS_COUNT
+};
+
 struct ll_config {
 	char *path;
 	char *database;
 	char *keyring;
 	char *provider_dir;
 	char *lead_sources;
-	int64_t sync_interval;
-	int64_t full_sweep_interval;
-	int64_t overlap_s;
+	int64_t host_defaults[LL_HS_COUNT]; /* the table's, or the top-level key's */
 	int64_t workers;          /* leadledgerd worker threads */
 	int64_t lease_s;          /* lease length, renewed per committed page */
 	int64_t max_backoff_s;    /* cap of the failure backoff */
@@ -97,8 +111,9 @@ struct ll_config {
 	size_t n_sites;
 };
 
-/* The host-owned per-integration settings, valid for every provider. */
-extern const struct ll_setting_def ll_host_settings[];
+/* The host's per-integration settings, indexed by enum ll_host_setting
+ * and NULL-terminated, searched like a provider's schema. */
+extern const struct ll_setting_def ll_host_settings[LL_HS_COUNT + 1];
 
 #define LL_PLAN_FEATURED "elite"
 
@@ -111,10 +126,9 @@ const struct ll_site_conf *ll_config_site(const struct ll_config *cfg,
 					  const char *id);
 const struct ll_setting *ll_integration_setting(
 	const struct ll_integration_conf *ic, const char *key);
-/* A host setting's value for an integration, falling back to the global. */
-int64_t ll_integration_host_int(const struct ll_config *cfg,
-				const struct ll_integration_conf *ic,
-				const char *key);
+/* A host setting's value for an integration: its own, else the default. */
+int64_t ll_host_setting(const struct ll_config *cfg, const struct ll_integration_conf *ic,
+			enum ll_host_setting k);
 int ll_site_featured(const struct ll_site_conf *s);
 /* Append a PostgreSQL array literal of every integration as
  * "site/provider" (ids and provider names need no quoting).  0 or -1. */

@@ -191,9 +191,9 @@ static void run_claim(struct ll_db *db, struct snapshot *s, const struct ll_clai
 	memset(&res, 0, sizeof res);
 	if (!ic) {
 		res.status = LL_RUN_SKIPPED; /* left the file since it was claimed */
-		interval = s->app.cfg.sync_interval;
+		interval = ll_host_setting(&s->app.cfg, NULL, LL_HS_SYNC_INTERVAL);
 	} else {
-		interval = ll_integration_host_int(&s->app.cfg, ic, "sync_interval");
+		interval = ll_host_setting(&s->app.cfg, ic, LL_HS_SYNC_INTERVAL);
 		ll_sync_integration(&ctx, site, ic, &opt, &res);
 	}
 	ll_sync_next_run(&s->app.cfg, interval, c->backoff_s, &res, &after, &backoff);

@@ -68,6 +68,11 @@ void ll_db_release(struct ll_db *db)
 	db->conn = NULL;
 }
 
+int ll_db_usable(const struct ll_db *db)
+{
+	return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+}
+
 int ll_db_ensure(struct ll_db *db, char *err, size_t errlen)
 {
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)

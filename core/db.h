@@ -23,6 +23,9 @@ struct ll_db {
 int ll_db_connect(struct ll_db *db, const char *conninfo, char *err,
 		  size_t errlen);
 void ll_db_release(struct ll_db *db);
+/* True when the connection is up (a failed statement may have found it
+ * broken). */
+int ll_db_usable(const struct ll_db *db);
 /* Reconnect a broken connection; 0 when the connection is usable. */
 int ll_db_ensure(struct ll_db *db, char *err, size_t errlen);
 

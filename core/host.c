@@ -273,7 +273,7 @@ int ll_host_init(struct ll_host *h, const struct ll_config *cfg,
 		pthread_mutex_destroy(&h->lock);
 		return -1;
 	}
-	ll_http_client_set_rate(&h->http, ll_integration_host_int(cfg, ic, "requests_per_minute"));
+	ll_http_client_set_rate(&h->http, ll_host_setting(cfg, ic, LL_HS_REQUESTS_PER_MINUTE));
 	h->ready = 1;
 	return 0;
 }

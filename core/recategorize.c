@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sync.h"
+#include "employees.h"
 
 static int recategorize_table(struct ll_db *db, const char *table, const char *iid,
 			      const struct ll_rules *rules, int64_t *changed,

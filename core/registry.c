@@ -59,7 +59,7 @@ static int upsert_integration(struct ll_db *db, const struct ll_config *cfg,
 	int rc = -1;
 
 	snprintf(interval, sizeof interval, "%" PRId64,
-		 ll_integration_host_int(cfg, ic, "sync_interval"));
+		 ll_host_setting(cfg, ic, LL_HS_SYNC_INTERVAL));
 	if (creds && sets) {
 		params[0] = s->id;
 		params[1] = ic->provider;

@@ -10,10 +10,10 @@
 	" coalesce(extract(epoch FROM now() - s.last_success_at)::bigint::text, ''), " \
 	" " LL_SQL_STALE ", " \
 	" coalesce(s.last_error, ''), coalesce(s.run_mode, ''), " \
-	" (SELECT count(*) FROM jobs WHERE integration_id = i.id), " \
-	" (SELECT count(*) FROM customers WHERE integration_id = i.id), " \
-	" (SELECT count(*) FROM estimates WHERE integration_id = i.id), " \
-	" (SELECT count(*) FROM employees WHERE integration_id = i.id), " \
+	" (SELECT count(*) FROM jobs x WHERE x.integration_id = i.id AND x.vanished_at IS NULL), " \
+	" (SELECT count(*) FROM customers x WHERE x.integration_id = i.id AND x.vanished_at IS NULL), " \
+	" (SELECT count(*) FROM estimates x WHERE x.integration_id = i.id AND x.vanished_at IS NULL), " \
+	" (SELECT count(*) FROM employees x WHERE x.integration_id = i.id AND x.vanished_at IS NULL), " \
 	" coalesce((SELECT r.status || coalesce(': ' || r.flag, '') FROM sync_runs r " \
 	"   WHERE r.integration_id = i.id AND r.stream = s.stream ORDER BY r.id DESC LIMIT 1), ''), " \
 	" greatest(0, extract(epoch FROM i.next_run_at - now()))::bigint, i.backoff_s, " \

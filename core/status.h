@@ -6,7 +6,8 @@
  * stream, state ("ok", "running", "resumable", "attention", "disabled"),
  * needs_attention (reason or ""), last_success (UTC, "" if never),
  * age_seconds (null if never), stale (older than twice the integration's
- * sync interval, or never synced), jobs, customers, estimates, employees,
+ * sync interval, or never synced), jobs, customers, estimates, employees
+ * (rows the CRM still lists: not gone from a sweep),
  * last_run ("success", "partial: no_records", ...), last_error,
  * next_run_in_seconds, backoff_seconds, running_on (lease owner or "").
  */

@@ -10,11 +10,27 @@
 
 #define STAGE_FIELDS 16
 
-static const char *const entity_tables[] = { "jobs", "customers", "estimates", "employees" };
+/* The record tables, one per entity: the only place that names them. */
+static const char *const entity_tables[] = {
+	[LL_ENTITY_JOB] = "jobs",
+	[LL_ENTITY_CUSTOMER] = "customers",
+	[LL_ENTITY_ESTIMATE] = "estimates",
+	[LL_ENTITY_EMPLOYEE] = "employees",
+};
 
 const char *ll_entity_table(enum ll_entity e)
 {
-	return (unsigned)e < 4 ? entity_tables[e] : "jobs";
+	return (unsigned)e < sizeof entity_tables / sizeof entity_tables[0] ? entity_tables[e]
+									       : NULL;
+}
+
+/* The table of e into *table, or -1 with err filled. */
+static int table_of(enum ll_entity e, const char **table, char *err, size_t errlen)
+{
+	*table = ll_entity_table(e);
+	if (!*table)
+		snprintf(err, errlen, "store: unknown entity %d", (int)e);
+	return *table ? 0 : -1;
 }
 
 void ll_store_classify(struct ll_store_row *row, const struct ll_rules *rules)
@@ -196,44 +212,67 @@ static int copy_row(struct ll_buf *b, const struct ll_store_row *row)
 	return 0;
 }
 
-/* The staged page into one record table, never over a newer version. */
-#define UPSERT_SQL(table)                                                       \
-	"INSERT INTO " table " AS t (integration_id, last_seen_sweep, " STAGE_COLUMNS ") " \
-	"SELECT $1::bigint, $2::bigint, " STAGE_COLUMNS " FROM ll_stage "       \
-	"ON CONFLICT (integration_id, external_id) DO UPDATE SET "              \
-	"status_raw = EXCLUDED.status_raw, status_class = EXCLUDED.status_class, " \
-	"amount_cents = EXCLUDED.amount_cents, resolved_at = EXCLUDED.resolved_at, " \
-	"remote_created_at = EXCLUDED.remote_created_at, "                      \
-	"remote_updated_at = EXCLUDED.remote_updated_at, "                      \
-	"customer_external_id = EXCLUDED.customer_external_id, "                \
-	"lead_source_raw = EXCLUDED.lead_source_raw, "                          \
-	"lead_source_origin = EXCLUDED.lead_source_origin, "                    \
-	"lead_source_category = EXCLUDED.lead_source_category, "                \
-	"first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, "    \
-	"deleted = EXCLUDED.deleted, deleted_at = EXCLUDED.deleted_at, "        \
-	"raw = EXCLUDED.raw, vanished_at = NULL, synced_at = now(), "           \
-	"last_seen_sweep = COALESCE(EXCLUDED.last_seen_sweep, t.last_seen_sweep) " \
-	"WHERE t.remote_updated_at IS NULL OR EXCLUDED.remote_updated_at IS NULL " \
-	"OR t.remote_updated_at <= EXCLUDED.remote_updated_at "                 \
-	"RETURNING (xmax = 0)"
+/*
+ * The staged page into one record table ({t}), never over a newer version,
+ * and only where something changed: a page read again with nothing new
+ * rewrites and counts nothing.  A listed row is live again and no longer
+ * missed by sweeps.
+ */
+static const char upsert_sql[] =
+	"INSERT INTO {t} AS t (integration_id, last_seen_sweep, " STAGE_COLUMNS ") "
+	"SELECT $1::bigint, $2::bigint, " STAGE_COLUMNS " FROM ll_stage "
+	"ON CONFLICT (integration_id, external_id) DO UPDATE SET "
+	"status_raw = EXCLUDED.status_raw, status_class = EXCLUDED.status_class, "
+	"amount_cents = EXCLUDED.amount_cents, resolved_at = EXCLUDED.resolved_at, "
+	"remote_created_at = EXCLUDED.remote_created_at, "
+	"remote_updated_at = EXCLUDED.remote_updated_at, "
+	"customer_external_id = EXCLUDED.customer_external_id, "
+	"lead_source_raw = EXCLUDED.lead_source_raw, "
+	"lead_source_origin = EXCLUDED.lead_source_origin, "
+	"lead_source_category = EXCLUDED.lead_source_category, "
+	"first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, "
+	"deleted = EXCLUDED.deleted, deleted_at = EXCLUDED.deleted_at, "
+	"raw = EXCLUDED.raw, vanished_at = NULL, missed_sweeps = 0, synced_at = now(), "
+	"last_seen_sweep = COALESCE(EXCLUDED.last_seen_sweep, t.last_seen_sweep) "
+	"WHERE (t.remote_updated_at IS NULL OR EXCLUDED.remote_updated_at IS NULL "
+	"  OR t.remote_updated_at <= EXCLUDED.remote_updated_at) "
+	"AND (t.remote_updated_at IS DISTINCT FROM EXCLUDED.remote_updated_at "
+	"  OR t.raw IS DISTINCT FROM EXCLUDED.raw OR t.vanished_at IS NOT NULL "
+	"  OR t.missed_sweeps <> 0 "
+	"  OR t.lead_source_raw IS DISTINCT FROM EXCLUDED.lead_source_raw "
+	"  OR t.lead_source_origin IS DISTINCT FROM EXCLUDED.lead_source_origin "
+	"  OR t.lead_source_category IS DISTINCT FROM EXCLUDED.lead_source_category) "
+	"RETURNING (xmax = 0)";
 
-/* Rows the upsert skipped (a newer version is stored) were still seen by
- * the sweep. */
-#define MARK_SEEN_SQL(table)                                                    \
-	"UPDATE " table " t SET last_seen_sweep = $2::bigint, vanished_at = NULL " \
-	"FROM ll_stage s WHERE t.integration_id = $1::bigint "                  \
-	"AND t.external_id = s.external_id "                                    \
-	"AND t.last_seen_sweep IS DISTINCT FROM $2::bigint"
+/* Rows the upsert left alone (unchanged, or a newer version stored) were
+ * still listed by the sweep. */
+static const char mark_seen_sql[] =
+	"UPDATE {t} t SET last_seen_sweep = $2::bigint, vanished_at = NULL, missed_sweeps = 0 "
+	"FROM ll_stage s WHERE t.integration_id = $1::bigint "
+	"AND t.external_id = s.external_id "
+	"AND t.last_seen_sweep IS DISTINCT FROM $2::bigint";
 
-/* Indexed by enum ll_entity, in the order of entity_tables. */
-static const char *const upsert_sql[] = {
-	UPSERT_SQL("jobs"), UPSERT_SQL("customers"), UPSERT_SQL("estimates"),
-	UPSERT_SQL("employees"),
-};
-static const char *const mark_seen_sql[] = {
-	MARK_SEEN_SQL("jobs"), MARK_SEEN_SQL("customers"), MARK_SEEN_SQL("estimates"),
-	MARK_SEEN_SQL("employees"),
-};
+/* One statement from a template whose "{t}" names the entity's table. */
+static int table_sql(enum ll_entity e, const char *tmpl, char *sql, size_t len, char *err,
+		     size_t errlen)
+{
+	const char *table, *mark;
+	size_t o = 0;
+
+	if (table_of(e, &table, err, errlen) < 0)
+		return -1;
+	while (o < len && (mark = strstr(tmpl, "{t}"))) {
+		o += (size_t)snprintf(sql + o, len - o, "%.*s%s", (int)(mark - tmpl), tmpl, table);
+		tmpl = mark + 3;
+	}
+	if (o < len)
+		o += (size_t)snprintf(sql + o, len - o, "%s", tmpl);
+	if (o >= len) {
+		snprintf(err, errlen, "store: statement too long");
+		return -1;
+	}
+	return 0;
+}
 
 int ll_store_copy_data(const struct ll_store_row *rows, size_t n, struct ll_buf *out)
 {
@@ -247,7 +286,7 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 		    int64_t sweep_id, const struct ll_buf *copy_data, size_t n,
 		    int64_t *inserted, int64_t *updated, char *err, size_t errlen)
 {
-	char iid[24], sweep[24];
+	char iid[24], sweep[24], upsert[sizeof upsert_sql + 32], mark[sizeof mark_seen_sql + 32];
 	const char *params[2] = { iid, NULL };
 	PGresult *res;
 
@@ -255,10 +294,9 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 	*inserted = *updated = 0;
 	if (n == 0)
 		return 0;
-	if ((unsigned)e >= sizeof upsert_sql / sizeof upsert_sql[0]) {
-		snprintf(err, errlen, "store: unknown entity %d", (int)e);
+	if (table_sql(e, upsert_sql, upsert, sizeof upsert, err, errlen) < 0 ||
+	    table_sql(e, mark_seen_sql, mark, sizeof mark, err, errlen) < 0)
 		return -1;
-	}
 	if (!db->conn || PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
 		snprintf(err, errlen, "store: upsert outside a transaction");
 		return -1;
@@ -269,7 +307,7 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 	if (ll_db_copy_in(db, "COPY ll_stage (" STAGE_COLUMNS ") FROM STDIN",
 			  copy_data->data, copy_data->len, err, errlen) < 0)
 		return -1;
-	res = ll_db_query(db, upsert_sql[e], 2, params, err, errlen);
+	res = ll_db_query(db, upsert, 2, params, err, errlen);
 	if (!res)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -279,7 +317,7 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 			(*updated)++;
 	}
 	if (sweep_id > 0 && (size_t)PQntuples(res) < n &&
-	    ll_db_exec(db, mark_seen_sql[e], 2, params, err, errlen) < 0) {
+	    ll_db_exec(db, mark, 2, params, err, errlen) < 0) {
 		PQclear(res);
 		return -1;
 	}
@@ -287,19 +325,121 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 	return 0;
 }
 
-int ll_store_mark_vanished(struct ll_db *db, enum ll_entity e,
-			   int64_t integration_id, int64_t sweep_id,
-			   int64_t *count, char *err, size_t errlen)
+int ll_store_sweep_count(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+			 int64_t sweep_id, int64_t *seen, int64_t *unseen, char *err,
+			 size_t errlen)
 {
 	char iid[24], sweep[24], sql[512];
 	const char *params[] = { iid, sweep };
+	PGresult *res;
 
 	snprintf(iid, sizeof iid, "%" PRId64, integration_id);
 	snprintf(sweep, sizeof sweep, "%" PRId64, sweep_id);
-	snprintf(sql, sizeof sql,
-		 "UPDATE %s SET vanished_at = now() WHERE integration_id = $1 "
-		 "AND vanished_at IS NULL AND last_seen_sweep IS DISTINCT FROM $2::bigint",
-		 ll_entity_table(e));
-	*count = ll_db_exec_count(db, sql, 2, params, err, errlen);
-	return *count < 0 ? -1 : 0;
+	if (table_sql(e, "SELECT count(*) FILTER (WHERE last_seen_sweep = $2::bigint), "
+		      "count(*) FILTER (WHERE vanished_at IS NULL "
+		      "  AND last_seen_sweep IS DISTINCT FROM $2::bigint) "
+		      "FROM {t} WHERE integration_id = $1", sql, sizeof sql, err, errlen) < 0 ||
+	    !(res = ll_db_query(db, sql, 2, params, err, errlen)))
+		return -1;
+	*seen = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*unseen = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+void ll_id_list_release(struct ll_id_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* The external ids of a query's first column into out. */
+static int ids_of(PGresult *res, struct ll_id_list *out, char *err, size_t errlen)
+{
+	int n = PQntuples(res);
+
+	out->v = calloc((size_t)n + 1, sizeof *out->v);
+	out->n = 0;
+	for (int i = 0; out->v && i < n; i++) {
+		if (!(out->v[i] = strdup(PQgetvalue(res, i, 0)))) {
+			ll_id_list_release(out);
+			break;
+		}
+		out->n++;
+	}
+	if (!out->v) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int ll_store_sweep_ids(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+		       int64_t sweep_id, int seen, int64_t limit, struct ll_id_list *out,
+		       char *err, size_t errlen)
+{
+	char iid[24], sweep[24], lim[24], sql[512];
+	const char *params[] = { iid, sweep, lim };
+	PGresult *res;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	snprintf(iid, sizeof iid, "%" PRId64, integration_id);
+	snprintf(sweep, sizeof sweep, "%" PRId64, sweep_id);
+	snprintf(lim, sizeof lim, "%" PRId64, limit);
+	if (table_sql(e, seen ? "SELECT external_id FROM {t} WHERE integration_id = $1 "
+			      "AND last_seen_sweep = $2::bigint LIMIT $3::bigint"
+			      : "SELECT external_id FROM {t} WHERE integration_id = $1 "
+			      "AND vanished_at IS NULL AND last_seen_sweep IS DISTINCT FROM $2::bigint "
+			      "ORDER BY missed_sweeps DESC, external_id LIMIT $3::bigint",
+		      sql, sizeof sql, err, errlen) < 0 ||
+	    !(res = ll_db_query(db, sql, 3, params, err, errlen)))
+		return -1;
+	rc = ids_of(res, out, err, errlen);
+	PQclear(res);
+	return rc;
+}
+
+int ll_store_vanish(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+		    const char *external_id, int64_t *count, char *err, size_t errlen)
+{
+	char iid[24], sql[256];
+	const char *params[] = { iid, external_id };
+	int64_t n;
+
+	snprintf(iid, sizeof iid, "%" PRId64, integration_id);
+	if (table_sql(e, "UPDATE {t} SET vanished_at = now() WHERE integration_id = $1 "
+		      "AND external_id = $2 AND vanished_at IS NULL", sql, sizeof sql,
+		      err, errlen) < 0 ||
+	    (n = ll_db_exec_count(db, sql, 2, params, err, errlen)) < 0)
+		return -1;
+	*count += n;
+	return 0;
+}
+
+int ll_store_sweep_settle(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+			  int64_t sweep_id, int64_t *vanished, char *err, size_t errlen)
+{
+	char iid[24], sweep[24], sql[512];
+	const char *params[] = { iid, sweep };
+	PGresult *res;
+
+	snprintf(iid, sizeof iid, "%" PRId64, integration_id);
+	snprintf(sweep, sizeof sweep, "%" PRId64, sweep_id);
+	if (table_sql(e, "UPDATE {t} SET missed_sweeps = LEAST(missed_sweeps + 1, 1000), "
+		      " vanished_at = CASE WHEN missed_sweeps + 1 >= 2 THEN now() END "
+		      "WHERE integration_id = $1 AND vanished_at IS NULL "
+		      "AND last_seen_sweep IS DISTINCT FROM $2::bigint "
+		      "RETURNING vanished_at IS NOT NULL", sql, sizeof sql, err, errlen) < 0 ||
+	    !(res = ll_db_query(db, sql, 2, params, err, errlen)))
+		return -1;
+	*vanished = 0;
+	for (int i = 0; i < PQntuples(res); i++)
+		*vanished += strcmp(PQgetvalue(res, i, 0), "t") == 0;
+	PQclear(res);
+	return 0;
 }

@@ -28,6 +28,8 @@ struct ll_store_row {
 	enum ll_channel channel;
 };
 
+/* The record table of an entity, or NULL for an entity the host does not
+ * know (callers then fail with an error, never guess a table). */
 const char *ll_entity_table(enum ll_entity e);
 
 /* Choose the record's lead source (own, else its customer's) and channel. */
@@ -54,9 +56,34 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 		    int64_t sweep_id, const struct ll_buf *copy_data, size_t n,
 		    int64_t *inserted, int64_t *updated, char *err, size_t errlen);
 
-/* After a complete full sweep: rows it did not see are marked vanished. */
-int ll_store_mark_vanished(struct ll_db *db, enum ll_entity e,
-			   int64_t integration_id, int64_t sweep_id,
-			   int64_t *count, char *err, size_t errlen);
+/*
+ * Full sweeps.  Rows the sweep listed carry its id (last_seen_sweep); the
+ * others are "unseen": candidates for deletion, deleted only once proven
+ * gone (sync/sweep.c).
+ */
+struct ll_id_list {
+	char **v;
+	size_t n;
+};
+
+void ll_id_list_release(struct ll_id_list *l);
+
+/* Rows the sweep listed, and live rows it did not. */
+int ll_store_sweep_count(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+			 int64_t sweep_id, int64_t *seen, int64_t *unseen, char *err,
+			 size_t errlen);
+/* Up to limit external ids of rows the sweep listed (seen) or of live rows
+ * it did not (longest missed first).  On success release out. */
+int ll_store_sweep_ids(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+		       int64_t sweep_id, int seen, int64_t limit, struct ll_id_list *out,
+		       char *err, size_t errlen);
+/* Soft-delete one record the CRM says it no longer has; adds to *count. */
+int ll_store_vanish(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+		    const char *external_id, int64_t *count, char *err, size_t errlen);
+/* After a complete sweep: every live row it did not list has been missed
+ * once more, and those missed by two consecutive complete sweeps are
+ * soft-deleted (*vanished counts them). */
+int ll_store_sweep_settle(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+			  int64_t sweep_id, int64_t *vanished, char *err, size_t errlen);
 
 #endif

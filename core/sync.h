@@ -1,15 +1,17 @@
 /*
  * The sync engine: one pass over every stream of one integration.
  *
- * Per stream, a run is either a full sweep (first sync, --full, stream
- * without incremental support, or full_sweep_interval elapsed) or an
- * incremental run from the watermark.  Each page's upserts and the stream's
- * checkpoint (cursor, newest updated_at seen) commit in one transaction
- * under a per-stream advisory lock, so a crash loses at most the page in
- * flight and the next run resumes from the last committed page.  When a
- * run finishes: watermark = max(old, min(run start, newest seen) - overlap),
- * and a full sweep soft-deletes (vanished_at) what it did not see.
- * Every run is recorded in sync_runs.
+ * Per stream, a run is either a full sweep (first sync, --full, a stream
+ * without incremental support, full_sweep_interval elapsed, or the last
+ * sweep asked for another) or an incremental run from the watermark
+ * (checkpoint.h).  Pages are fetched ahead on worker threads (fetcher.h)
+ * and mapped there (pagemap.h); each page's upserts and the stream's
+ * checkpoint commit in one transaction under a per-stream advisory lock,
+ * so a crash loses at most the page in flight.  A full sweep deletes only
+ * what it proves gone (sweep.h).  Every run is recorded in sync_runs.
+ *
+ * This file is orchestration only: SQL lives in the store layer
+ * (checkpoint.c, store.c), mapping in pagemap.c.
  */
 #ifndef LL_SYNC_H
 #define LL_SYNC_H
@@ -26,16 +28,25 @@
 
 enum ll_run_status { LL_RUN_SUCCESS = 0, LL_RUN_PARTIAL, LL_RUN_FAILED, LL_RUN_SKIPPED };
 
+/* How one stream's run ended, for a summary line. */
+struct ll_stream_summary {
+	const char *prefix;        /* "site/provider" */
+	const char *stream;
+	enum ll_run_status status;
+	int full;                  /* a full sweep */
+	int64_t pages, records, inserted, updated, vanished, recovered;
+	double seconds;
+	const char *flag;          /* what the run could not prove, or "" */
+	const char *error;         /* why it ended early, or "" */
+};
+
 struct ll_sync_progress {
 	/* Called after each committed page. */
 	void (*page)(void *ud, const char *prefix, const char *stream,
 		     int64_t pages, int64_t records, int64_t total_pages,
 		     int64_t total_records);
 	/* Called when a stream's run ends. */
-	void (*done)(void *ud, const char *prefix, const char *stream,
-		     enum ll_run_status st, int64_t pages, int64_t records,
-		     int64_t inserted, int64_t updated, double seconds,
-		     const char *error);
+	void (*done)(void *ud, const struct ll_stream_summary *s);
 	void *ud;
 };
 
@@ -51,6 +62,7 @@ struct ll_sync_result {
 	int64_t retry_after_s;       /* > 0: the CRM asked us to come back later */
 	int stopped;                 /* ended early because stop was requested */
 	int db_lost;                 /* the database connection broke */
+	int flagged;                 /* a stream's run carries a flag */
 	char error[1024];            /* the first error */
 };
 
@@ -79,12 +91,5 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 void ll_sync_next_run(const struct ll_config *cfg, int64_t interval,
 		      int64_t prev_backoff, const struct ll_sync_result *res,
 		      int64_t *after_s, int64_t *backoff_s);
-
-/* The rules for one integration: the site's overrides, then the defaults,
- * then the integration's stored employees' first and full names.  On
- * failure out is released. */
-int ll_integration_rules(struct ll_db *db, const struct ll_site_conf *site,
-			 const struct ll_rules *defaults, int64_t integration_id,
-			 struct ll_rules *out, char *err, size_t errlen);
 
 #endif

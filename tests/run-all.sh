@@ -2,7 +2,8 @@
 # Run every test: unit tests (make check) and integration tests against the
 # private PostgreSQL and the simulator.  Called by ./dev test, which sets
 # LL_BUILD, LL_ROOT and PGHOST.  Prints one line per test file and the
-# closing "N passed, N failed".
+# closing "N passed, N failed".  With names (t_hostile ...), only those
+# integration tests run.
 set -u
 : "${LL_BUILD:?}" "${LL_ROOT:?}" "${PGHOST:?}"
 LOGS=$LL_STATE/test-logs
@@ -35,6 +36,9 @@ else
 	SKIP=""
 fi
 
+ONLY=" $* "
+[ $# -gt 0 ] && echo "== only: $*"
+if [ $# -eq 0 ]; then
 echo "== unit tests ($UNIT_LABEL)"
 if make -C "$LL_BUILD" -j"$(nproc)" check "${UNIT_ARGS[@]}" >"$LOGS/unit.log" 2>&1; then
 	echo "ok   unit tests"
@@ -46,10 +50,12 @@ n=$(grep -c '^PASS:' "$LOGS/unit.log" || true)
 f=$(grep -c -E '^(FAIL|ERROR):' "$LOGS/unit.log" || true)
 grep -q 'Error [0-9]' "$LOGS/unit.log" && [ "$f" -eq 0 ] && f=1
 passed=$((passed + n)) failed=$((failed + f))
+fi
 
 echo "== integration tests (PostgreSQL $(psql -XAtc 'show server_version' postgres 2>/dev/null), simulator)"
 for t in "$LL_ROOT"/tests/integration/t_*.sh; do
 	name=$(basename "$t" .sh)
+	[ $# -gt 0 ] && case $ONLY in *" $name "*) ;; *) continue ;; esac
 	case " $SKIP " in *" $name "*) echo "skip $name (not under valgrind)"; continue ;; esac
 	start=$(date +%s)
 	bash "$t" >"$LOGS/$name.log" 2>&1

@@ -1,5 +1,5 @@
 /*
- * leadledger provider interface, ABI 1.1.
+ * leadledger provider interface, ABI 1.2.
  *
  * This is the only header a provider includes.  A provider is a shared
  * object named <name>.so in the provider directory that exports exactly one
@@ -18,6 +18,14 @@
  *     bump.  A provider reads api->struct_size before touching a service added
  *     after 1.0; the host reads desc->struct_size before touching a callback
  *     added after 1.0.
+ *
+ * History (append-only, as Varnish's vrt.h and sudo's plugin API keep one):
+ *   1.0  the descriptor up to refresh_auth; the host services up to
+ *        record_set_time.
+ *   1.1  ll_provider.page_cursor: numbered pages fetched several at once.
+ *   1.2  ll_provider.fetch_record, LL_STREAM_FETCH_BY_ID and
+ *        LL_ERR_NOT_FOUND: a full sweep proves a record gone before it is
+ *        deleted.
  *
  * Ownership and threading:
  *   - The host never calls two functions on the same state concurrently,
@@ -67,7 +75,7 @@ extern "C" {
 #endif
 
 #define LL_ABI_MAJOR 1
-#define LL_ABI_MINOR 1
+#define LL_ABI_MINOR 2
 #define LL_ABI_MKVERSION(major, minor) \
 	(((uint32_t)(major) << 16) | (uint32_t)(minor))
 #define LL_ABI_VERSION LL_ABI_MKVERSION(LL_ABI_MAJOR, LL_ABI_MINOR)
@@ -87,7 +95,8 @@ enum ll_status {
 	LL_ERR_AUTH,       /* 401/403: credentials need attention */
 	LL_ERR_DATA,       /* malformed response or record */
 	LL_ERR_CONFIG,     /* settings invalid */
-	LL_ERR_INTERNAL    /* out of memory, bug */
+	LL_ERR_INTERNAL,   /* out of memory, bug */
+	LL_ERR_NOT_FOUND   /* ABI 1.2, fetch_record: the CRM has no such record */
 };
 
 enum ll_log_level {
@@ -147,7 +156,11 @@ struct ll_setting_def {
 /* Streams a provider syncs, in the order the host runs them. */
 #define LL_STREAM_INCREMENTAL 0x1U /* supports watermark-based runs */
 #define LL_STREAM_SWEEP_DELETES 0x2U /* a full sweep lists every live record:
-				       * those not seen are soft-deleted */
+				       * those it does not see are candidates
+				       * for deletion, deleted once proven gone */
+#define LL_STREAM_FETCH_BY_ID 0x4U /* ABI 1.2: fetch_record answers for this
+				     * stream, so a sweep can prove a record
+				     * gone by asking for it */
 
 struct ll_stream_def {
 	const char *name; /* NULL terminates; [a-z_]+, stable */
@@ -301,6 +314,18 @@ struct ll_provider {
 	int (*page_cursor)(void *state, const struct ll_fetch *rq,
 			   const struct ll_page *page, int64_t ahead,
 			   char out[LL_CURSOR_MAX]);
+
+	/* ABI 1.2.  Optional (may be NULL): fetch one record of a stream
+	 * flagged LL_STREAM_FETCH_BY_ID by its external id.  LL_OK with
+	 * *raw set (a new reference the host puts; a record the CRM marks
+	 * deleted is returned too); LL_ERR_NOT_FOUND when the CRM answers
+	 * that no such record exists; any other status when it cannot tell.
+	 * The host calls it alone, after a full sweep's last page, for the
+	 * records the sweep did not list: only a "not found" (or two
+	 * consecutive complete sweeps missing a record) deletes anything. */
+	enum ll_status (*fetch_record)(void *state, const struct ll_stream_def *stream,
+				       const char *external_id, struct json_object **raw,
+				       char *err);
 
 	/* Later minor versions append callbacks here. */
 };

@@ -8,6 +8,12 @@
  *   200 is what connectors use, so it is our cap.
  * - No updated-since filter exists: incremental runs sort by updated_at
  *   descending and finish once a page lies wholly below the watermark.
+ * - A listing ends at the last page the envelope announces (total_pages);
+ *   a page before it that is empty or short is the CRM failing, not the
+ *   end, and fails the run (its checkpoint kept).
+ * - GET /jobs/{id} and /customers/{id} answer 404 for records that no
+ *   longer exist, so a sweep can prove those gone; /estimates/{id} is for
+ *   partner keys only, so estimates rely on the host's two-sweep rule.
  *   Full sweeps sort by created_at ascending, which updates do not
  *   reorder, so a sweep neither skips nor misses records that change while
  *   it pages (the tie order within one created_at is a guess: we assume the
@@ -37,8 +43,9 @@ static const struct ll_setting_def hcp_settings[] = {
 /* Employees first: their names are referral rules for the others. */
 static const struct ll_stream_def hcp_streams[] = {
 	{ "employees", LL_ENTITY_EMPLOYEE, 0 },
-	{ "customers", LL_ENTITY_CUSTOMER, LL_STREAM_INCREMENTAL | LL_STREAM_SWEEP_DELETES },
-	{ "jobs", LL_ENTITY_JOB, LL_STREAM_INCREMENTAL | LL_STREAM_SWEEP_DELETES },
+	{ "customers", LL_ENTITY_CUSTOMER,
+	  LL_STREAM_INCREMENTAL | LL_STREAM_SWEEP_DELETES | LL_STREAM_FETCH_BY_ID },
+	{ "jobs", LL_ENTITY_JOB, LL_STREAM_INCREMENTAL | LL_STREAM_SWEEP_DELETES | LL_STREAM_FETCH_BY_ID },
 	{ "estimates", LL_ENTITY_ESTIMATE, LL_STREAM_INCREMENTAL | LL_STREAM_SWEEP_DELETES },
 	{ NULL, LL_ENTITY_JOB, 0 },
 };
@@ -155,19 +162,43 @@ static int page_number(const char *cursor, int64_t *pageno)
 	return *end || *pageno < 1 ? -1 : 0;
 }
 
+/* GET url with the API key; on LL_OK the caller releases rs. */
+static enum ll_status get(struct hcp *s, const char *url, struct ll_http_response *rs, char *err)
+{
+	const struct ll_host_api *api = s->api;
+	char key[API_KEY_MAX], auth[API_KEY_MAX + 8];
+	struct ll_http_header hdr;
+	struct ll_http_request req;
+	enum ll_status st;
+
+	memset(rs, 0, sizeof *rs);
+	if (api->credential_get(s->host, "api_key", key, sizeof key) < 0) {
+		snprintf(err, LL_ERR_MAX, "api_key unavailable");
+		return LL_ERR_AUTH;
+	}
+	snprintf(auth, sizeof auth, "Token %s", key);
+	api->wipe(key, sizeof key);
+	hdr = (struct ll_http_header){ .name = "Authorization", .value = auth, .secret = 1 };
+	req = (struct ll_http_request){ .method = "GET", .url = url, .headers = &hdr, .n_headers = 1 };
+	st = api->http(s->host, &req, rs, err);
+	api->wipe(auth, sizeof auth);
+	if (st != LL_OK)
+		api->http_response_release(rs);
+	return st;
+}
+
 static enum ll_status hcp_fetch_page(void *state, const struct ll_fetch *rq,
 				     struct ll_page *page, char *err)
 {
 	struct hcp *s = state;
 	const struct ll_host_api *api = s->api;
 	struct ll_http_response rs;
-	struct ll_http_header hdr;
-	struct ll_http_request req;
 	struct json_object *arr, *records;
-	char url[1024], key[API_KEY_MAX], auth[API_KEY_MAX + 8];
-	int64_t pageno = 1, total_pages = 0, total_items = 0, v;
+	char url[1024];
+	int64_t pageno = 1, total_pages = 0, total_items = 0, v, served_size;
 	const char *sort;
 	enum ll_status st;
+	size_t count;
 	int present, n;
 
 	page->records = NULL;
@@ -184,21 +215,8 @@ static enum ll_status hcp_fetch_page(void *state, const struct ll_fetch *rq,
 		snprintf(err, LL_ERR_MAX, "base_url too long");
 		return LL_ERR_CONFIG;
 	}
-	n = api->credential_get(s->host, "api_key", key, sizeof key);
-	if (n < 0) {
-		snprintf(err, LL_ERR_MAX, "api_key unavailable");
-		return LL_ERR_AUTH;
-	}
-	snprintf(auth, sizeof auth, "Token %s", key);
-	api->wipe(key, sizeof key);
-	hdr = (struct ll_http_header){ "Authorization", auth, 1 };
-	req = (struct ll_http_request){ "GET", url, NULL, &hdr, 1 };
-	st = api->http(s->host, &req, &rs, err);
-	api->wipe(auth, sizeof auth);
-	if (st != LL_OK) {
-		api->http_response_release(&rs);
+	if ((st = get(s, url, &rs, err)) != LL_OK)
 		return st;
-	}
 	if (!json_object_is_type(rs.json, json_type_object) ||
 	    !json_object_object_get_ex(rs.json, rq->stream->name, &arr) ||
 	    !json_object_is_type(arr, json_type_array) ||
@@ -210,16 +228,28 @@ static enum ll_status hcp_fetch_page(void *state, const struct ll_fetch *rq,
 			 rq->stream->name, pageno);
 		return LL_ERR_DATA;
 	}
+	/* The page size the server applied, which may be below the asked. */
+	if (get_int(rs.json, "page_size", &served_size, &present) < 0 || !present ||
+	    served_size < 1 || served_size > s->page_size)
+		served_size = s->page_size;
+	count = json_object_array_length(arr);
+	if (pageno < total_pages && count < (size_t)served_size) {
+		api->http_response_release(&rs);
+		snprintf(err, LL_ERR_MAX, "%s page %" PRId64 " of %" PRId64 " holds %zu records, "
+			 "not %" PRId64 ", although the CRM counts %" PRId64 ": refused, not taken "
+			 "for the end", rq->stream->name, pageno, total_pages, count, served_size,
+			 total_items);
+		return LL_ERR_DATA;
+	}
 	records = json_object_get(arr); /* keep it past the response */
 	api->http_response_release(&rs);
 	page->records = records;
 	page->total_pages = total_pages;
 	page->total_records = total_items;
-	page->done = pageno >= total_pages || json_object_array_length(records) == 0;
+	page->done = pageno >= total_pages;
 	if (!page->done && rq->mode == LL_FETCH_INCREMENTAL) {
 		/* Sorted newest first: once this page reaches below the
 		 * watermark, every later page lies wholly below it. */
-		size_t count = json_object_array_length(records);
 		struct json_object *oldest = json_object_array_get_idx(records, count - 1);
 		int64_t us;
 
@@ -229,6 +259,50 @@ static enum ll_status hcp_fetch_page(void *state, const struct ll_fetch *rq,
 	snprintf(page->next_cursor, sizeof page->next_cursor, "%s", "");
 	if (!page->done)
 		snprintf(page->next_cursor, sizeof page->next_cursor, "%" PRId64, pageno + 1);
+	return LL_OK;
+}
+
+/* Record ids are a prefix and hex; anything else never reaches a URL. */
+static int url_safe(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n > 0 && n < 128 && strspn(id, "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+static enum ll_status hcp_fetch_record(void *state, const struct ll_stream_def *stream,
+				       const char *external_id, struct json_object **raw,
+				       char *err)
+{
+	struct hcp *s = state;
+	struct ll_http_response rs;
+	enum ll_status st;
+	char url[1024];
+	int n;
+
+	*raw = NULL;
+	if (!url_safe(external_id)) {
+		snprintf(err, LL_ERR_MAX, "id '%.64s' is not a Housecall Pro id", external_id);
+		return LL_ERR_DATA;
+	}
+	n = snprintf(url, sizeof url, "%s/%s/%s", s->base_url, stream->name, external_id);
+	if (n < 0 || (size_t)n >= sizeof url) {
+		snprintf(err, LL_ERR_MAX, "base_url too long");
+		return LL_ERR_CONFIG;
+	}
+	st = get(s, url, &rs, err);
+	if (st == LL_ERR_DATA && rs.status == 404)
+		return LL_ERR_NOT_FOUND;
+	if (st != LL_OK)
+		return st;
+	if (!json_object_is_type(rs.json, json_type_object)) {
+		s->api->http_response_release(&rs);
+		snprintf(err, LL_ERR_MAX, "%s/%s: not a record", stream->name, external_id);
+		return LL_ERR_DATA;
+	}
+	*raw = json_object_get(rs.json);
+	s->api->http_response_release(&rs);
 	return LL_OK;
 }
 
@@ -386,7 +460,7 @@ LL_PROVIDER_EXPORT const struct ll_provider ll_provider = {
 	.abi_version = LL_ABI_VERSION,
 	.struct_size = sizeof(struct ll_provider),
 	.name = "housecallpro",
-	.version = "1.1.0",
+	.version = "1.2.0",
 	.settings = hcp_settings,
 	.streams = hcp_streams,
 	.init = hcp_init,
@@ -396,4 +470,5 @@ LL_PROVIDER_EXPORT const struct ll_provider ll_provider = {
 	.resolve_date = hcp_resolve_date,
 	.refresh_auth = NULL, /* API keys do not refresh */
 	.page_cursor = hcp_page_cursor,
+	.fetch_record = hcp_fetch_record,
 };

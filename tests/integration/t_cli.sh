@@ -40,7 +40,7 @@ eq "$?" 78 "a missing file exits 78"
 # Providers: listed with versions; only the descriptor is exported.
 "${LL[@]}" providers >"$WORK/providers.out" 2>&1
 ok $? "providers"
-check "housecallpro listed with ABI 1.1" grep -q "^housecallpro .* ABI 1.1" "$WORK/providers.out"
+check "housecallpro listed with ABI 1.2" grep -q "^housecallpro .* ABI 1.2" "$WORK/providers.out"
 eq "$(nm -D --defined-only "$PROVIDER_DIR/housecallpro.so" | awk '{print $3}' | tr '\n' ' ')" "ll_provider " \
 	"housecallpro.so exports only ll_provider"
 
@@ -84,7 +84,7 @@ cp "$INST/lib/leadledger/providers/housecallpro.so" "$WORK/oot/providers/"
 sed "s|provider_dir = \"[^\"]*\"|provider_dir = \"$WORK/oot/providers\"|" "$CONF" >"$WORK/oot.conf"
 "$INST/bin/leadledger" -c "$WORK/oot.conf" providers >"$WORK/oot-providers.out" 2>&1
 ok $? "the installed host lists the dropped-in provider"
-check "hello loaded with ABI 1.1" grep -q "^hello .* ABI 1.1" "$WORK/oot-providers.out"
+check "hello loaded with ABI 1.2" grep -q "^hello .* ABI 1.2" "$WORK/oot-providers.out"
 
 # Plan gating: only elite sites are synced and reported.
 write_config "$CONF" "$CONN" "$WORK/keyring" <<CONF

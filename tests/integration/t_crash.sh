@@ -29,7 +29,7 @@ for point in page_after_upsert after_commit_before_fetch; do
 	eq "$(table_count jobs)" 2400 "$label: exactly the simulator's job count"
 	eq "$(sql "SELECT count(*) FROM (SELECT external_id FROM jobs GROUP BY 1 HAVING count(*) > 1) d")" 0 \
 		"$label: no duplicate external ids"
-	eq "$(sql "SELECT count(*) FROM sync_runs WHERE status = 'failed' AND error LIKE 'interrupted%'")" 1 \
+	eq "$(sql "SELECT count(*) FROM sync_runs WHERE status = 'interrupted' AND error LIKE 'interrupted%'")" 1 \
 		"$label: the killed run is recorded as interrupted"
 	report_matches 2019-01-01 2027-12-31 "$label: exact totals"
 	sim_stop

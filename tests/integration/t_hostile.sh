@@ -58,8 +58,10 @@ eq "$(table_count jobs)" 600 "exact total after a full sweep"
 
 # A CRM that lists nothing while saying it holds records: the run is
 # flagged, not called a plain success, and the full sweep deletes nothing.
-sim_get "/_sim/config?hostile=empty&hostile_page=1" >/dev/null
-"${LL[@]}" sync --full >>"$WORK/ll.log" 2>&1
+sim_get "/_sim/config?hostile=nothing&hostile_page=1" >/dev/null
+"${LL[@]}" sync --full >"$WORK/nothing.out" 2>&1
+eq "$?" 1 "a flagged run is not a success: sync exits 1"
+check "the summary line says flagged, not success" grep -q "acme/housecallpro jobs: flagged, 1 pages, 0 records .*: fetched nothing while the CRM reports records" "$WORK/nothing.out"
 sim_get "/_sim/config?hostile=&hostile_page=0" >/dev/null
 eq "$(sql "SELECT flag FROM sync_runs WHERE stream = 'jobs' ORDER BY id DESC LIMIT 1")" \
 	"fetched nothing while the CRM reports records" "an empty listing is flagged"

@@ -18,8 +18,12 @@ JOB_REQS=$(sim_requests 'GET /jobs?')
 le "$JOB_REQS" 4 "jobs requests: changed rows plus the 250 tied rows re-read within the overlap"
 eq "$(sim_requests 'sort_by=updated_at&sort_direction=desc')" "$(sim_requests 'sort_by=')" "incremental pages sort by updated_at descending"
 eq "$(table_count jobs)" 2400 "no job lost or duplicated"
-ge "$(sql "SELECT rows_updated FROM sync_runs WHERE stream = 'jobs' ORDER BY id DESC LIMIT 1")" 250 \
+ge "$(sql "SELECT records_fetched FROM sync_runs WHERE stream = 'jobs' ORDER BY id DESC LIMIT 1")" 274 \
 	"the tied rows were all re-read across the page boundary"
+eq "$(sql "SELECT rows_updated FROM sync_runs WHERE stream = 'jobs' ORDER BY id DESC LIMIT 1")" 24 \
+	"only the changed rows count as updated: re-read rows that did not change are not rewritten"
+eq "$(sql "SELECT rows_updated FROM sync_runs WHERE stream = 'customers' ORDER BY id DESC LIMIT 1")" 0 \
+	"an incremental run over unchanged customers updates nothing"
 report_matches "$FROM" "$TO" "after changes"
 report_matches 2019-01-01 2027-12-31 "all time after changes"
 

@@ -14,12 +14,20 @@
  * served), status (answer every API request with this HTTP status),
  * redirect (answer 302 to this URL), hostile + hostile_page (serve page N of
  * /jobs as a hostile payload: truncated_json, deep, wrong_types,
- * string_amount, missing_id, duplicate_ids, nul_bytes, invalid_utf8, and
- * empty: no records although total_items says there are).
+ * string_amount, missing_id, nul_bytes, invalid_utf8; or, in a true
+ * envelope: empty (no records), short (half a page), duplicate_ids (a
+ * full page of one job), nothing (one empty page although total_items
+ * counts records)), vanish_on_page + vanish_jobs (when that page of /jobs
+ * is served, N jobs picked by vanish_seed disappear, as a hard delete in
+ * the CRM while a sync pages through).
  * --tls-cert/--tls-key serve HTTPS with that (self-signed) certificate.
  *
- * Control: /_sim/expected, /_sim/mutate, /_sim/delete, /_sim/vanish,
- * /_sim/silent, /_sim/log, /_sim/stats (request counts, and how hard the
+ * lookup_status (answer every GET /jobs/{id} and /customers/{id} with this
+ * status, e.g. 404 for records that exist).
+ *
+ * Control: /_sim/expected, /_sim/mutate, /_sim/delete, /_sim/vanish
+ * (?jobs=N or ?estimates=N), /_sim/restore (every vanished record is back),
+ * /_sim/hidden (ids of vanished records), /_sim/silent, /_sim/log, /_sim/stats (request counts, and how hard the
  * client pushed: peak_in_flight, peak_per_second; ?reset=1 clears them).
  */
 #include <arpa/inet.h>
@@ -47,8 +55,9 @@ static uint64_t fault_rng = 42;
 static struct {
 	int fail_429_pct, fail_5xx_pct, burst_5xx, slow_ms, truncate_pct, trickle;
 	int retry_after, oversize_mb, mutate_on_page, status, hostile_page;
+	int vanish_on_page, vanish_jobs, vanish_seed, lookup_status;
 	char redirect[256], hostile[32];
-} faults = { .retry_after = 1 };
+} faults = { .retry_after = 1, .vanish_seed = 7 };
 
 #define RECENT_MAX 256
 
@@ -176,7 +185,8 @@ static const size_t *sorted(enum resource r, enum sort_key k, int desc, size_t *
 		return NULL;
 	}
 	for (size_t i = 0; i < count; i++)
-		if (r != R_JOBS || !data.jobs[i].hidden)
+		if (!(r == R_JOBS && data.jobs[i].hidden) &&
+		    !(r == R_ESTIMATES && data.estimates[i].hidden))
 			cache[r].idx[m++] = i;
 	sorting = want;
 	qsort(cache[r].idx, m, sizeof(size_t), cmp_index);
@@ -374,8 +384,10 @@ static enum MHD_Result hostile_page(struct MHD_Connection *c, long page, long si
 		json_object_put(jo);
 		return MHD_NO;
 	}
-	len = (size_t)snprintf(text, cap, "{\"page\":%ld,\"page_size\":%ld,\"total_pages\":999,"
-			       "\"total_items\":99999,\"jobs\":[", page, size);
+	/* Announced as the last page, so what the client makes of the record
+	 * itself is what is tested. */
+	len = (size_t)snprintf(text, cap, "{\"page\":%ld,\"page_size\":%ld,\"total_pages\":%ld,"
+			       "\"total_items\":99999,\"jobs\":[", page, size, page);
 	if (strcmp(k, "truncated_json") == 0) {
 		len += (size_t)snprintf(text + len, cap - len, "%.*s", (int)(strlen(job) / 2), job);
 	} else if (strcmp(k, "deep") == 0) {
@@ -393,18 +405,43 @@ static enum MHD_Result hostile_page(struct MHD_Connection *c, long page, long si
 	} else if (strcmp(k, "nul_bytes") == 0) {
 		len += (size_t)snprintf(text + len, cap - len, "{\"id\":\"job_nul\",\"lead_source\":"
 					"\"Goo\\u0000gle\",\"total_amount\":100,%s", tail);
-	} else if (strcmp(k, "invalid_utf8") == 0) {
+	} else { /* invalid_utf8 */
 		len += (size_t)snprintf(text + len, cap - len, "{\"id\":\"job_utf\",\"lead_source\":"
 					"\"Goo\xff\xfegle\",\"total_amount\":100,%s", tail);
-	} else if (strcmp(k, "empty") == 0) {
-		len += (size_t)snprintf(text + len, cap - len, "]}");
-	} else { /* duplicate_ids: the same, valid job three times */
-		len += (size_t)snprintf(text + len, cap - len, "%s,%s,%s]}", job, job, job);
 	}
 	json_object_put(jo);
 	ret = send_text(c, 200, text, "application/json", -1, 0, 0, 0);
 	free(text);
 	return ret;
+}
+
+/* Hostile pages in a true envelope: the JSON is well formed, the listing
+ * is not what the counts promise. */
+static int envelope_hostility(const char *k)
+{
+	return strcmp(k, "empty") == 0 || strcmp(k, "short") == 0 ||
+	       strcmp(k, "duplicate_ids") == 0 || strcmp(k, "nothing") == 0;
+}
+
+/* Reshape a page's records; returns the total_pages to announce. */
+static long hostile_envelope(struct json_object *arr, long total_pages)
+{
+	const char *k = faults.hostile;
+	size_t len = json_object_array_length(arr);
+
+	if (strcmp(k, "duplicate_ids") == 0 && len > 1) {
+		struct json_object *first = json_object_get(json_object_array_get_idx(arr, 0));
+
+		json_object_array_del_idx(arr, 0, len);
+		for (size_t i = 0; i < len; i++)
+			json_object_array_add(arr, json_object_get(first));
+		json_object_put(first);
+	} else if (strcmp(k, "short") == 0) {
+		json_object_array_del_idx(arr, len / 2, len - len / 2);
+	} else if (strcmp(k, "empty") == 0 || strcmp(k, "nothing") == 0) {
+		json_object_array_del_idx(arr, 0, len);
+	}
+	return strcmp(k, "nothing") == 0 ? 1 : total_pages;
 }
 
 static enum MHD_Result list(struct MHD_Connection *c, enum resource r, const char *name)
@@ -441,7 +478,17 @@ static enum MHD_Result list(struct MHD_Connection *c, enum resource r, const cha
 			mutate_job(idx[n - 1], (int64_t)time(NULL));
 		faults.mutate_on_page = 0;
 	}
-	if (r == R_JOBS && faults.hostile[0] && page == faults.hostile_page)
+	if (r == R_JOBS && faults.vanish_on_page && page == faults.vanish_on_page) {
+		/* A hard delete in the CRM while the client pages. */
+		uint64_t seed = (uint64_t)faults.vanish_seed;
+
+		for (int v = 0; v < faults.vanish_jobs && data.n_jobs > 0; v++)
+			data.jobs[sim_rand(&seed) % data.n_jobs].hidden = 1;
+		data.version++;
+		faults.vanish_on_page = 0;
+	}
+	if (r == R_JOBS && faults.hostile[0] && page == faults.hostile_page &&
+	    !envelope_hostility(faults.hostile))
 		return hostile_page(c, page, size);
 	idx = sorted(r, k, !(sd && strcmp(sd, "asc") == 0), &n);
 	arr = json_object_new_array();
@@ -454,6 +501,8 @@ static enum MHD_Result list(struct MHD_Connection *c, enum resource r, const cha
 		json_object_array_add(arr, rec);
 	}
 	total_pages = (long)((n + (size_t)size - 1) / (size_t)size);
+	if (r == R_JOBS && faults.hostile[0] && page == faults.hostile_page)
+		total_pages = hostile_envelope(arr, total_pages);
 	o = json_object_new_object();
 	json_object_object_add(o, "page", json_object_new_int64(page));
 	json_object_object_add(o, "page_size", json_object_new_int64(size));
@@ -511,11 +560,28 @@ static enum MHD_Result expected(struct MHD_Connection *c)
 /* /_sim/mutate|delete|vanish|silent?jobs=N: change N jobs picked by seed. */
 static enum MHD_Result change(struct MHD_Connection *c, const char *what)
 {
-	long n = arg_long(c, "jobs", 1);
+	long n = arg_long(c, "jobs", 1), n_est = arg_long(c, "estimates", 0);
 	uint64_t s = (uint64_t)arg_long(c, "seed", 7);
 	int64_t now = (int64_t)time(NULL);
 	struct json_object *ids = json_object_new_array(), *o = json_object_new_object();
 
+	if (strcmp(what, "restore") == 0) {
+		for (size_t i = 0; i < data.n_jobs; i++)
+			data.jobs[i].hidden = 0;
+		for (size_t i = 0; i < data.n_estimates; i++)
+			data.estimates[i].hidden = 0;
+		n = 0;
+	}
+	if (n_est > 0) {
+		/* /_sim/vanish?estimates=N: estimates disappear instead. */
+		for (long k = 0; k < n_est && data.n_estimates > 0; k++) {
+			struct sim_estimate *e = &data.estimates[sim_rand(&s) % data.n_estimates];
+
+			e->hidden = 1;
+			json_object_array_add(ids, json_object_new_string(e->id));
+		}
+		n = 0;
+	}
 	for (long k = 0; k < n && data.n_jobs > 0; k++) {
 		size_t i = (size_t)(sim_rand(&s) % data.n_jobs);
 		struct sim_job *j = &data.jobs[i];
@@ -547,7 +613,9 @@ static enum MHD_Result set_fault(void *cls, enum MHD_ValueKind kind, const char 
 		{ "truncate_pct", &faults.truncate_pct }, { "trickle", &faults.trickle },
 		{ "retry_after", &faults.retry_after }, { "oversize_mb", &faults.oversize_mb },
 		{ "mutate_on_page", &faults.mutate_on_page }, { "status", &faults.status },
-		{ "hostile_page", &faults.hostile_page },
+		{ "hostile_page", &faults.hostile_page }, { "vanish_on_page", &faults.vanish_on_page },
+		{ "vanish_jobs", &faults.vanish_jobs }, { "vanish_seed", &faults.vanish_seed },
+		{ "lookup_status", &faults.lookup_status },
 	};
 
 	(void)cls;
@@ -615,8 +683,24 @@ static enum MHD_Result control(struct MHD_Connection *c, const char *url)
 		return send_json(c, 200, o);
 	}
 	if (strcmp(url, "/_sim/mutate") == 0 || strcmp(url, "/_sim/delete") == 0 ||
-	    strcmp(url, "/_sim/vanish") == 0 || strcmp(url, "/_sim/silent") == 0)
+	    strcmp(url, "/_sim/vanish") == 0 || strcmp(url, "/_sim/silent") == 0 ||
+	    strcmp(url, "/_sim/restore") == 0)
 		return change(c, url + 6);
+	if (strcmp(url, "/_sim/hidden") == 0) {
+		/* The ids of jobs and estimates that vanished, for oracles. */
+		struct json_object *o = json_object_new_object(), *j = json_object_new_array(),
+				   *e = json_object_new_array();
+
+		for (size_t i = 0; i < data.n_jobs; i++)
+			if (data.jobs[i].hidden)
+				json_object_array_add(j, json_object_new_string(data.jobs[i].id));
+		for (size_t i = 0; i < data.n_estimates; i++)
+			if (data.estimates[i].hidden)
+				json_object_array_add(e, json_object_new_string(data.estimates[i].id));
+		json_object_object_add(o, "jobs", j);
+		json_object_object_add(o, "estimates", e);
+		return send_json(c, 200, o);
+	}
 	return send_json(c, 404, json_tokener_parse("{\"message\":\"no such control\"}"));
 }
 
@@ -676,10 +760,19 @@ static enum MHD_Result api(struct MHD_Connection *c, const char *url)
 		json_object_object_add(o, "time_zone", json_object_new_string(data.tz));
 		return send_json(c, 200, o);
 	}
+	if (faults.lookup_status > 0 && (strncmp(url, "/jobs/", 6) == 0 ||
+					  strncmp(url, "/customers/", 11) == 0))
+		return send_json(c, (unsigned)faults.lookup_status, json_object_new_object());
 	if (strncmp(url, "/jobs/", 6) == 0) {
 		for (size_t i = 0; i < data.n_jobs; i++)
 			if (strcmp(data.jobs[i].id, url + 6) == 0 && !data.jobs[i].hidden)
 				return send_json(c, 200, sim_job_json(&data.jobs[i]));
+		return send_json(c, 404, json_object_new_object());
+	}
+	if (strncmp(url, "/customers/", 11) == 0) {
+		for (size_t i = 0; i < data.n_customers; i++)
+			if (strcmp(data.customers[i].id, url + 11) == 0)
+				return send_json(c, 200, sim_customer_json(&data.customers[i], 1));
 		return send_json(c, 404, json_object_new_object());
 	}
 	return send_text(c, 404, "<html><body>Not Found</body></html>", "text/html", -1, 0, 0, 0);
@@ -764,7 +857,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: hcpsim [--port N] [--port-file F] [--dataset plumbing|small]\n"
 		"              [--jobs N --customers N --estimates N] [--ties N] [--seed N]\n"
-		"              [--tz ZONE] [--api-key KEY] [--now EPOCH] [--fail-429-pct N] ...\n"
+		"              [--tz ZONE] [--api-key KEY | --api-key-file F] [--now EPOCH]\n"
+		"              [--fail-429-pct N] ...\n"
 		"              [--tls-cert PEM --tls-key PEM]\n");
 }
 
@@ -772,7 +866,7 @@ int main(int argc, char **argv)
 {
 	struct sim_gen_options o = { 1, 23676, 21829, 8174, 0, 0, "America/Chicago" };
 	const char *port_file = NULL, *tls_cert = NULL, *tls_key = NULL;
-	char *cert = NULL, *key = NULL;
+	char *cert = NULL, *key = NULL, *key_file = NULL;
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 			 MHD_USE_ERROR_LOG;
 	struct MHD_Daemon *d;
@@ -801,6 +895,16 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--seed") == 0) o.seed = strtoull(v, NULL, 10);
 		else if (strcmp(a, "--tz") == 0) o.tz = v;
 		else if (strcmp(a, "--api-key") == 0) api_key = v;
+		else if (strcmp(a, "--api-key-file") == 0) {
+			/* Keeps the key off the command line, where ps shows it. */
+			key_file = slurp(v);
+			if (!key_file) {
+				fprintf(stderr, "hcpsim: cannot read %s\n", v);
+				return 2;
+			}
+			key_file[strcspn(key_file, "\r\n")] = '\0';
+			api_key = key_file;
+		}
 		else if (strcmp(a, "--now") == 0) o.now = strtoll(v, NULL, 10);
 		else if (strcmp(a, "--fail-429-pct") == 0) faults.fail_429_pct = (int)strtol(v, NULL, 10);
 		else if (strcmp(a, "--fail-5xx-pct") == 0) faults.fail_5xx_pct = (int)strtol(v, NULL, 10);
@@ -863,5 +967,6 @@ int main(int argc, char **argv)
 	sim_data_free(&data);
 	free(cert);
 	free(key);
+	free(key_file);
 	return 0;
 }

@@ -52,6 +52,7 @@ struct sim_estimate {
 	int64_t created, updated;
 	int64_t amount;
 	const char *approval;
+	int hidden;   /* vanished from the API */
 };
 
 struct sim_data {

@@ -17,8 +17,8 @@
 #include "../../plugins/housecallpro/housecallpro.c"
 #include "configfile.h"
 #include "host.h"
+#include "pagemap.h"
 #include "rules.h"
-#include "store.h"
 #include "testing.h"
 #include "vault.h"
 
@@ -133,41 +133,42 @@ static int load_keyring(void)
 
 static struct json_object *page;
 
-/* Map a page as the sync engine does: records, dedupe, classify. */
+static const struct ll_stream_def *hcp_stream(const char *name)
+{
+	const struct ll_stream_def *s = hcp_streams;
+
+	while (s->name && strcmp(s->name, name) != 0)
+		s++;
+	return s;
+}
+
+/* The sync engine's own page mapper: map, classify, de-duplicate, COPY. */
 static int map_page(void)
 {
 	struct ll_integration_conf ic;
 	struct ll_host host;
-	struct ll_store_row rows[8];
+	struct ll_mapped_page mp;
+	struct ll_pagemap pm;
 	struct json_object *arr;
 	struct ll_rules rules;
 	char err[LL_ERR_MAX];
 	void *state = NULL;
-	size_t n = 0;
-	int rc = 0;
+	int rc;
 
 	memset(&ic, 0, sizeof ic);
 	memset(&host, 0, sizeof host);
-	memset(rows, 0, sizeof rows);
 	host.desc = &ll_provider;
 	host.ic = &ic;
 	if (hcp_init(&ll_host_api, &host, &state, err) != LL_OK)
 		return -1;
 	ll_rules_init(&rules);
 	json_object_object_get_ex(page, "jobs", &arr);
-	for (size_t i = 0; i < json_object_array_length(arr) && i < 8 && rc == 0; i++, n++) {
-		rows[i].raw = json_object_array_get_idx(arr, i);
-		ll_record_init(&rows[i].rec);
-		if (hcp_map_record(state, LL_ENTITY_JOB, rows[i].raw, &rows[i].rec, err) != LL_OK)
-			rc = -1;
-	}
-	if (rc == 0) {
-		n = ll_store_dedupe(rows, n);
-		for (size_t i = 0; i < n; i++)
-			ll_store_classify(&rows[i], &rules);
-	}
-	for (size_t i = 0; i < n; i++)
-		ll_record_release(&rows[i].rec);
+	pm = (struct ll_pagemap){ &ll_provider, state, hcp_stream("jobs"), &rules };
+	ll_mapped_page_init(&mp);
+	rc = ll_pagemap_prepare(&pm, "1", arr, &mp);
+	if (rc == 0 && mp.n_rows == 0)
+		rc = -1;
+	ll_mapped_page_release(&mp);
 	ll_rules_release(&rules);
 	hcp_fini(state);
 	return rc;
