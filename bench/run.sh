@@ -20,7 +20,7 @@ sql() { psql -XAtq -d "$DB" -c "$1"; }
 setup() { # setup DBNAME [hcpsim args]: simulator, database, keyring, config
 	DB=$1; shift
 	sim_stop
-	sim_start "$WORK" --api-key "$SIM_KEY" "$@" || exit 1
+	sim_start "$WORK" --api-key-file "$(sim_key_file "$WORK" "$SIM_KEY")" "$@" || exit 1
 	CONN=$(db_create "$DB")
 	[ -f "$WORK/keyring" ] || keyring_create "$WORK"
 	[ -f "$WORK/ct" ] || encrypt_key "$WORK/keyring" bench "$SIM_KEY" >"$WORK/ct"

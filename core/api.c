@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_gate.h"
 #include "api_routes.h"
 #include "buf.h"
 #include "log.h"
@@ -54,7 +55,9 @@ struct pool {
 };
 
 struct ll_api {
-	struct MHD_Daemon *mhd;
+	struct ll_gate *gate;
+	struct MHD_Daemon *mhd;         /* the API and dashboard */
+	struct MHD_Daemon *metrics_mhd; /* /metrics on its own listener, or NULL */
 	struct ll_api_hooks hooks;
 	struct pool pool;
 	struct static_file files[N_FILES];
@@ -130,6 +133,23 @@ static void pool_return(struct pool *p, struct ll_db *db)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* After a statement failed: when the connection turned out broken (the
+ * database restarted since it was pooled), reconnect it.  1 when the
+ * caller should run its request once more on the fresh connection. */
+static int pool_recover(struct ll_db *db)
+{
+	char err[512];
+
+	if (ll_db_usable(db))
+		return 0;
+	if (ll_db_ensure(db, err, sizeof err) < 0) {
+		ll_warning("api: %s", err);
+		return 0;
+	}
+	ll_notice("api: database connection re-established");
+	return 1;
+}
+
 static int load_static(struct static_file *f, const char *dir)
 {
 	char path[4096];
@@ -159,10 +179,8 @@ static int load_static(struct static_file *f, const char *dir)
 
 static void common_headers(struct MHD_Response *r)
 {
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	for (const struct ll_api_header *h = ll_api_headers; h->name; h++)
+		MHD_add_response_header(r, h->name, h->value);
 }
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
@@ -226,23 +244,34 @@ static const char *lookup_arg(void *ctx, const char *key)
 	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
 }
 
+/* Query parameters: only the route's, each once, each with a value, and
+ * no value with a NUL inside (libmicrohttpd decodes %00 into the C string,
+ * which would cut "3%00abc" to "3"). */
 struct arg_check {
 	const char *const *allowed;
-	char bad[64];
+	unsigned seen;      /* bit i: allowed[i] given */
+	char bad[160];
 };
 
 static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-				 const char *value)
+				 size_t key_size, const char *value, size_t value_size)
 {
 	struct arg_check *a = cls;
+	size_t i;
 
 	(void)kind;
-	(void)value;
-	for (size_t i = 0; a->allowed[i]; i++)
-		if (strcmp(a->allowed[i], key) == 0)
-			return MHD_YES;
-	snprintf(a->bad, sizeof a->bad, "%s", key);
-	return MHD_NO;
+	for (i = 0; a->allowed[i] && strcmp(a->allowed[i], key) != 0; i++)
+		;
+	if (!a->allowed[i] || strlen(key) != key_size)
+		snprintf(a->bad, sizeof a->bad, "unknown parameter '%.64s'", key);
+	else if (a->seen & (1U << i))
+		snprintf(a->bad, sizeof a->bad, "parameter '%s' given more than once", key);
+	else if (!value)
+		snprintf(a->bad, sizeof a->bad, "parameter '%s' needs a value (%s=...)", key, key);
+	else if (strlen(value) != value_size)
+		snprintf(a->bad, sizeof a->bad, "parameter '%s' holds a NUL byte", key);
+	a->seen |= 1U << i;
+	return a->bad[0] ? MHD_NO : MHD_YES;
 }
 
 static enum MHD_Result serve_metrics(struct ll_api *api, struct MHD_Connection *c)
@@ -251,12 +280,18 @@ static enum MHD_Result serve_metrics(struct ll_api *api, struct MHD_Connection *
 	struct ll_buf out;
 	enum MHD_Result ret;
 	char err[512];
+	int rc;
 
 	if (!db)
 		return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; version=0.0.4",
 			    "leadledger_up 0\n", 16, MHD_RESPMEM_PERSISTENT);
 	ll_buf_init(&out, METRICS_MAX_BYTES);
-	if (ll_metrics_render(db, &out, err, sizeof err) < 0) {
+	rc = ll_metrics_render(db, &out, err, sizeof err);
+	if (rc < 0 && pool_recover(db)) {
+		ll_buf_reset(&out);
+		rc = ll_metrics_render(db, &out, err, sizeof err);
+	}
+	if (rc < 0) {
 		ll_error("api: metrics: %s", err);
 		ret = respond(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; version=0.0.4",
 			   "leadledger_up 0\n", 16, MHD_RESPMEM_PERSISTENT);
@@ -301,6 +336,8 @@ static enum MHD_Result serve_site(struct ll_api *api, struct MHD_Connection *c, 
 		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	}
 	valid = ll_token_verify(db, app->keyring, site_id, bearer(c), err, sizeof err);
+	if (valid < 0 && pool_recover(db))
+		valid = ll_token_verify(db, app->keyring, site_id, bearer(c), err, sizeof err);
 	if (valid <= 0) {
 		if (valid < 0)
 			ll_error("api: %s", err);
@@ -309,9 +346,9 @@ static enum MHD_Result serve_site(struct ll_api *api, struct MHD_Connection *c, 
 		return valid < 0 ? send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "database error")
 				 : not_found(c);
 	}
+	memset(&check, 0, sizeof check);
 	check.allowed = route->params;
-	check.bad[0] = '\0';
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_arg, &check);
+	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, check_arg, &check);
 	memset(&rq, 0, sizeof rq);
 	rq.db = db;
 	rq.site = site;
@@ -320,9 +357,16 @@ static enum MHD_Result serve_site(struct ll_api *api, struct MHD_Connection *c, 
 	rq.status = MHD_HTTP_OK;
 	if (check.bad[0]) {
 		rq.status = MHD_HTTP_BAD_REQUEST;
-		snprintf(rq.error, sizeof rq.error, "unknown parameter '%s'", check.bad);
+		snprintf(rq.error, sizeof rq.error, "%s", check.bad);
 	} else {
 		route->run(&rq);
+		if (rq.status == MHD_HTTP_INTERNAL_SERVER_ERROR && pool_recover(db)) {
+			json_object_put(rq.body);
+			rq.body = NULL;
+			rq.error[0] = '\0';
+			rq.status = MHD_HTTP_OK;
+			route->run(&rq);
+		}
 	}
 	if (rq.body && rq.status == MHD_HTTP_OK)
 		ret = send_json(c, MHD_HTTP_OK, rq.body);
@@ -351,8 +395,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is supported");
 	if (strncmp(url, SITES_PREFIX, sizeof SITES_PREFIX - 1) == 0) {
 		ret = serve_site(api, c, url + sizeof SITES_PREFIX - 1);
-	} else if (strcmp(url, "/metrics") == 0) {
-		ret = serve_metrics(api, c);
 	} else {
 		const struct static_file *f = NULL;
 
@@ -366,22 +408,87 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return ret;
 }
 
+/* The metrics listener serves /metrics and nothing else. */
+static enum MHD_Result handle_metrics(void *cls, struct MHD_Connection *c, const char *url,
+				      const char *method, const char *version, const char *upload,
+				      size_t *upload_size, void **req_cls)
+{
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	(void)req_cls;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is supported");
+	return strcmp(url, "/metrics") == 0 ? serve_metrics(cls, c) : not_found(c);
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static struct ll_log_limit limit = LL_LOG_LIMIT_INIT(5, 10);
+	char line[512];
+
 	(void)cls;
-	ll_vlog(LL_LOG_WARNING, "api", fmt, ap);
+	vsnprintf(line, sizeof line, fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	ll_log_limited(&limit, LL_LOG_WARNING, "api: %s", line);
+}
+
+/* A libmicrohttpd daemon fed by the gate. */
+static struct MHD_Daemon *start_mhd(struct ll_api *api, MHD_AccessHandlerCallback handler,
+				    unsigned threads, const struct ll_api_conf *conf)
+{
+	struct MHD_OptionItem opts[] = {
+		/* The logger first, to catch errors in the options after it. */
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)ll_gate_notify, api->gate },
+		{ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)conf->max_connections, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)conf->timeout_s, NULL },
+		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)CONNECTION_MEMORY, NULL },
+		/* A pool of one is no pool: libmicrohttpd would warn. */
+		{ threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)threads, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+
+	return MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+				MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC, 0, NULL, NULL, handler, api,
+				MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+}
+
+/* Bind one listener; its port, or -1 with err filled. */
+static int listen_on(struct ll_api *api, const char *text, struct MHD_Daemon *mhd, char *err,
+		     size_t errlen)
+{
+	struct sockaddr_storage addr;
+	char why[256];
+	int port;
+
+	if (ll_parse_listen(text, &addr) < 0) {
+		snprintf(err, errlen, "api: bad listen address '%s'", text);
+		return -1;
+	}
+	if ((port = ll_gate_listen(api->gate, &addr, mhd, why, sizeof why)) < 0) {
+		snprintf(err, errlen, "api: cannot listen on %s (%s)", text, why);
+		return -1;
+	}
+	if (!ll_addr_is_loopback(&addr))
+		ll_warning("api: %s is not a loopback address: put a TLS reverse proxy in front "
+			   "(public = true)", text);
+	return port;
 }
 
 struct ll_api *ll_api_start(const struct ll_api_conf *conf, const char *database,
 			    const struct ll_api_hooks *hooks, char *err, size_t errlen)
 {
 	struct ll_api *api = calloc(1, sizeof *api);
-	struct sockaddr_storage addr;
-	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-	int missing = 0;
+	struct ll_gate_limits lim = {
+		.max_connections = conf->max_connections,
+		.per_ip_connections = conf->per_ip_connections, .timeout_s = conf->timeout_s,
+		.trusted = conf->trusted_proxies, .n_trusted = conf->n_trusted_proxies,
+	};
+	int missing = 0, port, metrics_port = 0;
 
-	if (!api || pool_init(&api->pool, (size_t)conf->threads, database) < 0) {
+	if (!api || pool_init(&api->pool, (size_t)conf->threads + (conf->metrics_listen != NULL),
+			      database) < 0 || !(api->gate = ll_gate_new(&lim))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -392,30 +499,20 @@ struct ll_api *ll_api_start(const struct ll_api_conf *conf, const char *database
 	if (missing)
 		ll_warning("api: the dashboard is incomplete in %s (index.html, app.js, "
 			   "style.css); serving the API only", conf->dashboard_dir);
-	if (ll_parse_listen(conf->listen, &addr) < 0) {
-		snprintf(err, errlen, "api: bad listen address '%s'", conf->listen);
+	if (!(api->mhd = start_mhd(api, handle, (unsigned)conf->threads, conf)) ||
+	    (conf->metrics_listen && !(api->metrics_mhd = start_mhd(api, handle_metrics, 1, conf)))) {
+		snprintf(err, errlen, "api: cannot start the HTTP server");
 		goto fail;
 	}
-	if (addr.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	api->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, api,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch option errors */
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)conf->threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf->max_connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)conf->per_ip_connections,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf->timeout_s,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-		MHD_OPTION_END);
-	if (!api->mhd) {
-		snprintf(err, errlen, "api: cannot listen on %s (address in use or not local?)",
-			 conf->listen);
+	if ((port = listen_on(api, conf->listen, api->mhd, err, errlen)) < 0 ||
+	    (conf->metrics_listen &&
+	     (metrics_port = listen_on(api, conf->metrics_listen, api->metrics_mhd, err, errlen)) < 0) ||
+	    ll_gate_start(api->gate, err, errlen) < 0)
 		goto fail;
-	}
-	info = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	ll_notice("api: listening on %s (port %u)%s", conf->listen,
-		  info ? (unsigned)info->port : 0u, missing ? "" : " with the dashboard");
+	ll_notice("api: listening on %s (port %d)%s", conf->listen, port,
+		  missing ? "" : " with the dashboard");
+	if (conf->metrics_listen)
+		ll_notice("api: metrics on %s (port %d)", conf->metrics_listen, metrics_port);
 	return api;
 fail:
 	ll_api_free(api);
@@ -426,8 +523,12 @@ void ll_api_free(struct ll_api *api)
 {
 	if (!api)
 		return;
+	ll_gate_stop(api->gate); /* no new connections */
 	if (api->mhd)
 		MHD_stop_daemon(api->mhd);
+	if (api->metrics_mhd)
+		MHD_stop_daemon(api->metrics_mhd);
+	ll_gate_free(api->gate);
 	for (size_t i = 0; i < N_FILES; i++)
 		free(api->files[i].data);
 	pool_release(&api->pool);

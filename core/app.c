@@ -55,6 +55,24 @@ int ll_app_load_keyring(struct ll_app *app)
 	return LL_EXIT_OK;
 }
 
+int ll_app_check_credentials(struct ll_app *app, int strict)
+{
+	struct ll_errors errs;
+	int rc = LL_EXIT_OK;
+
+	ll_errors_init(&errs);
+	if (ll_config_check_credentials(&app->cfg, &app->providers, app->keyring, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			ll_log(strict ? LL_LOG_ERR : LL_LOG_WARNING, "%s", errs.msgs[i]);
+		if (strict) {
+			ll_error("%s: %zu error%s", app->cfg.path, errs.n, errs.n == 1 ? "" : "s");
+			rc = LL_EXIT_CONFIG;
+		}
+	}
+	ll_errors_release(&errs);
+	return rc;
+}
+
 int ll_app_connect(struct ll_app *app)
 {
 	char err[512];

@@ -37,6 +37,11 @@ void ll_app_release(struct ll_app *app);
 /* Parse, load the rules file and the providers, check provider settings. */
 int ll_app_load_config(struct ll_app *app, const char *path);
 int ll_app_load_keyring(struct ll_app *app);
+/* Every integration's credentials: declared fields, each decrypting
+ * (ll_config_check_credentials).  Problems are printed; with strict they
+ * are errors (exit 78), else warnings (a running service keeps serving
+ * the other integrations) and 0 is returned. */
+int ll_app_check_credentials(struct ll_app *app, int strict);
 int ll_app_connect(struct ll_app *app);
 /* Refuse pending, unknown or dirty migrations (daemon start). */
 int ll_check_schema(struct ll_db *db);

@@ -48,16 +48,23 @@ static int need_db(struct ll_cli *cli)
 	return rc ? rc : ll_app_connect(&cli->app);
 }
 
+/* Every problem in one run: the file, then the keyring and every
+ * credential, even when the file already had errors. */
 static int cmd_check_config(struct ll_cli *cli, int argc, char **argv)
 {
-	int rc;
+	int rc, krc;
 
 	(void)argv;
 	if (argc > 1)
 		return LL_EXIT_USAGE;
 	rc = need_config(cli);
+	if (!cli->app.cfg.keyring)
+		return rc;
+	krc = ll_app_load_keyring(&cli->app);
+	if (krc == 0)
+		krc = ll_app_check_credentials(&cli->app, 1);
 	if (rc == 0)
-		rc = ll_app_load_keyring(&cli->app);
+		rc = krc;
 	if (rc == 0)
 		printf("%s: ok (%zu site%s)\n", cli->config_path, cli->app.cfg.n_sites,
 		       cli->app.cfg.n_sites == 1 ? "" : "s");

@@ -1,4 +1,4 @@
-/* leadledger vault keygen | encrypt | rewrap */
+/* leadledger vault keygen | encrypt | rewrap | retire */
 #include <getopt.h>
 #include <inttypes.h>
 #include <sodium.h>
@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "token.h"
 
 #define REWRAP_BATCH "500"
 
@@ -253,6 +254,105 @@ fail:
 	return LL_EXIT_RUNTIME;
 }
 
+/* Ciphertexts in the configuration file under keyid: reported with their
+ * lines; returns how many. */
+static int file_ciphertexts_under(const struct ll_config *cfg, const char *keyid)
+{
+	char id[LL_VAULT_KEYID_MAX + 1];
+	int n = 0;
+
+	for (size_t i = 0; i < cfg->n_sites; i++)
+		for (size_t j = 0; j < cfg->sites[i].n_integrations; j++) {
+			const struct ll_integration_conf *ic = &cfg->sites[i].integrations[j];
+
+			for (size_t k = 0; k < ic->n_credentials; k++) {
+				ll_vault_keyid_of(ic->credentials[k].ciphertext, id, sizeof id);
+				if (strcmp(id, keyid) != 0)
+					continue;
+				ll_error("%s:%d: credential '%s' is encrypted under key %s: re-encrypt "
+					 "it (vault encrypt) first", cfg->path, ic->credentials[k].line,
+					 ic->credentials[k].field, keyid);
+				n++;
+			}
+		}
+	return n;
+}
+
+/* Remove a key from the keyring once nothing needs it: no credential in
+ * the file or the database under it, and no live API token (unless
+ * --force: those tokens then stop working). */
+static int vault_retire(struct ll_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key-id", required_argument, NULL, 'i' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *keyid = NULL;
+	char path[4096], ids[256], err[1024];
+	const char *params[1];
+	int64_t tokens;
+	PGresult *res;
+	int c, rc, force = 0, stored;
+
+	while ((c = getopt_long(argc, argv, "i:f", opts, NULL)) != -1) {
+		if (c == 'i')
+			keyid = optarg;
+		else if (c == 'f')
+			force = 1;
+		else
+			return LL_EXIT_USAGE;
+	}
+	if (!keyid || optind != argc)
+		return LL_EXIT_USAGE;
+	if ((rc = ll_app_load_config(&cli->app, cli->config_path)) ||
+	    (rc = ll_app_load_keyring(&cli->app)) || (rc = ll_app_connect(&cli->app)))
+		return rc;
+	if (!ll_keyring_has(cli->app.keyring, keyid)) {
+		ll_error("key %s is not in the keyring", keyid);
+		return LL_EXIT_USAGE;
+	}
+	if (file_ciphertexts_under(&cli->app.cfg, keyid) > 0)
+		return LL_EXIT_RUNTIME;
+	params[0] = keyid;
+	res = ll_db_query(&cli->app.db,
+			  "SELECT count(*) FROM site_integrations WHERE EXISTS (SELECT 1 FROM "
+			  "jsonb_each_text(credentials) e WHERE split_part(e.value, ':', 2) = $1)",
+			  1, params, err, sizeof err);
+	if (!res) {
+		ll_error("%s", err);
+		return LL_EXIT_RUNTIME;
+	}
+	stored = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (stored > 0) {
+		ll_error("%d integration%s still hold%s credentials under key %s: run "
+			 "leadledger vault rewrap first", stored, stored == 1 ? "" : "s",
+			 stored == 1 ? "s" : "", keyid);
+		return LL_EXIT_RUNTIME;
+	}
+	tokens = ll_token_live_under(&cli->app.db, keyid, ids, sizeof ids, err, sizeof err);
+	if (tokens < 0) {
+		ll_error("%s", err);
+		return LL_EXIT_RUNTIME;
+	}
+	if (tokens > 0 && !force) {
+		ll_error("%lld live API token%s (id %s) %s issued under key %s and would stop "
+			 "working: issue new ones (token create), revoke these, then retire the "
+			 "key; or retire it anyway with --force", (long long)tokens,
+			 tokens == 1 ? "" : "s", ids, tokens == 1 ? "was" : "were", keyid);
+		return LL_EXIT_RUNTIME;
+	}
+	ll_keyring_resolve_path(cli->app.cfg.keyring, path, sizeof path);
+	if (ll_keyring_remove(path, keyid, err, sizeof err) < 0) {
+		ll_error("%s", err);
+		return LL_EXIT_RUNTIME;
+	}
+	printf("%s: key %s retired%s\n", path, keyid,
+	       tokens > 0 ? "; the API tokens issued under it no longer work" : "");
+	return LL_EXIT_OK;
+}
+
 int ll_cmd_vault(struct ll_cli *cli, int argc, char **argv)
 {
 	if (argc < 2)
@@ -263,5 +363,7 @@ int ll_cmd_vault(struct ll_cli *cli, int argc, char **argv)
 		return vault_encrypt(cli, argc - 1, argv + 1);
 	if (strcmp(argv[1], "rewrap") == 0)
 		return vault_rewrap(cli, argc - 1, argv + 1);
+	if (strcmp(argv[1], "retire") == 0)
+		return vault_retire(cli, argc - 1, argv + 1);
 	return LL_EXIT_USAGE;
 }

@@ -1,6 +1,7 @@
 #include "configfile.h"
 
 #include <libconfig.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include "log.h"
 #include "netaddr.h"
 #include "timeutil.h"
+#include "utf8.h"
 #include "vault.h"
 
 #ifndef LL_PROVIDER_DIR
@@ -112,6 +114,8 @@ void ll_config_release(struct ll_config *cfg)
 	free(cfg->provider_dir);
 	free(cfg->lead_sources);
 	free(cfg->api.listen);
+	free(cfg->api.metrics_listen);
+	free(cfg->api.trusted_proxies);
 	free(cfg->api.dashboard_dir);
 	ll_config_init(cfg);
 }
@@ -125,6 +129,20 @@ int ll_valid_site_id(const char *id)
 		      (id[n] >= '0' && id[n] <= '9') || id[n] == '-'))
 			return 0;
 	return n > 0 && n <= 64;
+}
+
+/* A compiled zone starts with "TZif"; the zoneinfo tree also holds text
+ * files (leapseconds, zone.tab, tzdata.zi) that are no zone. */
+static int is_tzif(const char *path)
+{
+	char magic[4];
+	FILE *f = fopen(path, "rb");
+	int ok = f && fread(magic, 1, sizeof magic, f) == sizeof magic &&
+		 memcmp(magic, "TZif", 4) == 0;
+
+	if (f)
+		fclose(f);
+	return ok;
 }
 
 int ll_valid_timezone(const char *tz)
@@ -144,7 +162,19 @@ int ll_valid_timezone(const char *tz)
 	if (stat("/usr/share/zoneinfo", &st) != 0)
 		return 1;
 	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && is_tzif(path);
+}
+
+/* The plans a site may be on; LL_PLAN_FEATURED unlocks syncing and
+ * reporting, the others are registered only. */
+static const char *const plans[] = { "basic", "pro", LL_PLAN_FEATURED, NULL };
+
+static int known_plan(const char *plan)
+{
+	for (size_t i = 0; plans[i]; i++)
+		if (strcmp(plans[i], plan) == 0)
+			return 1;
+	return 0;
 }
 
 int ll_site_featured(const struct ll_site_conf *s)
@@ -248,6 +278,10 @@ static const char *get_string(struct parse *p, const config_setting_t *group,
 			      p->file, line_of(m), key);
 		return NULL;
 	}
+	if (!ll_utf8_valid(config_setting_get_string(m))) {
+		ll_errors_add(p->errs, "%s:%d: '%s' is not valid UTF-8", p->file, line_of(m), key);
+		return NULL;
+	}
 	return config_setting_get_string(m);
 }
 
@@ -301,13 +335,65 @@ static void parse_http(struct parse *p, const config_setting_t *g,
 	get_int(p, g, "retry_budget", 1, 86400, &h->retry_budget_s);
 }
 
+/* A listening address of the api block: numeric, and on loopback unless
+ * the block says `public = true`. */
+static char *listen_address(struct parse *p, const config_setting_t *g, const char *key,
+			    const char *def, int public_listen)
+{
+	const config_setting_t *m = config_setting_get_member(g, key);
+	const char *s = get_string(p, g, key, 0);
+	struct sockaddr_storage addr;
+	int line = line_of(m ? m : g);
+
+	if (!s && !def)
+		return NULL;
+	if (!s)
+		s = def;
+	if (ll_parse_listen(s, &addr) < 0) {
+		ll_errors_add(p->errs, "%s:%d: api %s must be IPv4:port or [IPv6]:port with a "
+			      "numeric address, e.g. \"127.0.0.1:8470\"", p->file, line, key);
+		return dup_or_oom(p, s);
+	}
+	if (!ll_addr_is_loopback(&addr) && !public_listen)
+		ll_errors_add(p->errs, "%s:%d: api %s \"%s\" is not a loopback address: add "
+			      "public = true; to serve other hosts (behind a TLS proxy)",
+			      p->file, line, key, s);
+	return dup_or_oom(p, s);
+}
+
+static void parse_trusted(struct parse *p, const config_setting_t *m, struct ll_api_conf *a)
+{
+	int n = config_setting_length(m);
+
+	if (!config_setting_is_array(m) && !config_setting_is_list(m)) {
+		ll_errors_add(p->errs, "%s:%d: api trusted_proxies must be an array of addresses",
+			      p->file, line_of(m));
+		return;
+	}
+	a->trusted_proxies = calloc((size_t)n + 1, sizeof *a->trusted_proxies);
+	if (!a->trusted_proxies) {
+		p->oom = 1;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *el = config_setting_get_elem(m, (unsigned)i);
+		const char *v = config_setting_get_string(el);
+
+		if (!v || ll_parse_host(v, &a->trusted_proxies[a->n_trusted_proxies]) < 0)
+			ll_errors_add(p->errs, "%s:%d: api trusted_proxies: \"%s\" is not a numeric "
+				      "IPv4 or IPv6 address", p->file, line_of(el), v ? v : "");
+		else
+			a->n_trusted_proxies++;
+	}
+}
+
 static void parse_api(struct parse *p, const config_setting_t *g, struct ll_api_conf *a)
 {
 	static const char *const keys[] = {
-		"listen", "dashboard", "threads", "max_connections", "per_ip_connections",
-		"timeout", NULL,
+		"listen", "metrics_listen", "public", "trusted_proxies", "dashboard", "threads",
+		"max_connections", "per_ip_connections", "timeout", NULL,
 	};
-	struct sockaddr_storage addr;
+	const config_setting_t *m;
 	const char *s;
 
 	if (!config_setting_is_group(g)) {
@@ -316,14 +402,19 @@ static void parse_api(struct parse *p, const config_setting_t *g, struct ll_api_
 		return;
 	}
 	check_keys(p, g, keys, "api");
-	s = get_string(p, g, "listen", 0);
-	a->listen = dup_or_oom(p, s ? s : LL_API_DEFAULT_LISTEN);
+	if ((m = config_setting_get_member(g, "public"))) {
+		if (config_setting_type(m) != CONFIG_TYPE_BOOL)
+			ll_errors_add(p->errs, "%s:%d: api public must be true or false", p->file,
+				      line_of(m));
+		else
+			a->public_listen = config_setting_get_bool(m);
+	}
+	a->listen = listen_address(p, g, "listen", LL_API_DEFAULT_LISTEN, a->public_listen);
 	a->listen_line = line_of(config_setting_get_member(g, "listen") ?
 				 config_setting_get_member(g, "listen") : g);
-	if (a->listen && ll_parse_listen(a->listen, &addr) < 0)
-		ll_errors_add(p->errs, "%s:%d: api listen must be IPv4:port or [IPv6]:port "
-			      "with a numeric address, e.g. \"127.0.0.1:8470\"",
-			      p->file, a->listen_line);
+	a->metrics_listen = listen_address(p, g, "metrics_listen", NULL, a->public_listen);
+	if ((m = config_setting_get_member(g, "trusted_proxies")))
+		parse_trusted(p, m, a);
 	s = get_string(p, g, "dashboard", 0);
 	a->dashboard_dir = dup_or_oom(p, s ? s : LL_PKGDATADIR "/dashboard");
 	if (s && s[0] != '/')
@@ -407,6 +498,11 @@ static void parse_settings(struct parse *p, const config_setting_t *g,
 
 		switch (config_setting_type(m)) {
 		case CONFIG_TYPE_STRING:
+			if (!ll_utf8_valid(config_setting_get_string(m))) {
+				ll_errors_add(p->errs, "%s:%d: setting '%s' is not valid UTF-8",
+					      p->file, line_of(m), config_setting_name(m));
+				continue;
+			}
 			s->type = LL_SETTING_STRING;
 			s->str = dup_or_oom(p, config_setting_get_string(m));
 			break;
@@ -509,6 +605,10 @@ static void parse_site(struct parse *p, const config_setting_t *g,
 			      p->file, line_of(g), id, ll_config_site(cfg, id)->line);
 		return;
 	}
+	if (!known_plan(plan))
+		ll_errors_add(p->errs, "%s:%d: unknown plan '%s' (plans: basic, pro, %s; names "
+			      "are lower case)", p->file,
+			      line_of(config_setting_get_member(g, "plan")), plan, LL_PLAN_FEATURED);
 	if (!ll_valid_timezone(tz))
 		ll_errors_add(p->errs, "%s:%d: unknown time zone '%s' (want an IANA "
 			      "name such as America/Chicago)", p->file,

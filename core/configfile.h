@@ -14,6 +14,7 @@
 #define LL_CONFIGFILE_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "errors.h"
 #include "leadledger/provider.h"
@@ -70,11 +71,15 @@ struct ll_http_policy {
 struct ll_api_conf {
 	char *listen;             /* "127.0.0.1:8470", "[::1]:8470"; NULL: off */
 	int listen_line;
+	char *metrics_listen;     /* /metrics on its own listener; NULL: not served */
+	int public_listen;        /* `public = true`: a non-loopback listen is meant */
+	struct sockaddr_storage *trusted_proxies; /* exempt from per_ip_connections */
+	size_t n_trusted_proxies;
 	char *dashboard_dir;      /* index.html, app.js, style.css */
 	int64_t threads;
 	int64_t max_connections;
 	int64_t per_ip_connections;
-	int64_t timeout_s;        /* idle connection timeout */
+	int64_t timeout_s;        /* for a request's head (absolute) and idle */
 };
 
 /*

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@
 #include "schedule.h"
 #include "sync.h"
 #include "timeutil.h"
+#include "token.h"
 
 #define IDLE_POLL_MS 1000
 
@@ -53,11 +55,37 @@ static void on_signal(int sig)
 	}
 }
 
+/* What tells one version of a file from the next. */
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+static void file_id_of(const char *path, struct file_id *out)
+{
+	struct stat st;
+
+	memset(out, 0, sizeof *out);
+	if (lstat(path, &st) == 0)
+		*out = (struct file_id){ st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim };
+}
+
+static int file_id_same(const struct file_id *a, const struct file_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
 /* A configuration and everything derived from it, shared by the jobs
  * that started under it. */
 struct snapshot {
 	struct ll_app app;
 	struct ll_buf known; /* array literal of "site/provider" we can run */
+	char keyring_path[4096];
+	struct file_id keyring_id; /* of the keyring file this snapshot read */
 	int refs;
 };
 
@@ -68,6 +96,7 @@ struct daemon {
 	struct ll_lease lease;
 	pthread_mutex_t lock;
 	struct snapshot *current;
+	struct file_id keyring_tried; /* a keyring version a reload was tried for */
 	int busy;                 /* workers running a job */
 	int64_t runs;
 };
@@ -140,8 +169,14 @@ static int snapshot_load(const struct snapshot *prev, struct snapshot **out)
 		return LL_EXIT_RUNTIME;
 	}
 	rc = ll_app_load_config(&s->app, d.config_path);
-	if (rc == 0)
+	if (rc == 0) {
+		/* Taken before reading: a change while reading shows later. */
+		ll_keyring_resolve_path(s->app.cfg.keyring, s->keyring_path, sizeof s->keyring_path);
+		file_id_of(s->keyring_path, &s->keyring_id);
 		rc = ll_app_load_keyring(&s->app);
+	}
+	if (rc == 0)
+		rc = ll_app_check_credentials(&s->app, 0);
 	if (rc == 0 && ll_config_integration_keys(&s->app.cfg, &s->known) < 0)
 		rc = LL_EXIT_RUNTIME;
 	if (rc != 0) {
@@ -276,6 +311,8 @@ static void reload(void)
 	if (ll_db_ensure(&d.db, err, sizeof err) < 0 ||
 	    ll_registry_reconcile(&d.db, &fresh->app.cfg, err, sizeof err) < 0)
 		ll_error("reload: registry: %s (retried at the next reload)", err);
+	else
+		ll_token_warn_missing_keys(&d.db, fresh->app.keyring);
 	pthread_mutex_lock(&d.lock);
 	d.current = fresh;
 	pthread_mutex_unlock(&d.lock);
@@ -317,14 +354,40 @@ static int start(struct snapshot **out)
 		return LL_EXIT_CONFIG;
 	}
 	reap_local();
+	ll_token_warn_missing_keys(&d.db, (*out)->app.keyring);
 	return 0;
+}
+
+/* A new key (vault keygen) or a retired one takes effect without a
+ * SIGHUP: tokens created under a new key work at once. */
+static int keyring_changed(void)
+{
+	struct file_id now;
+	int changed;
+
+	pthread_mutex_lock(&d.lock);
+	file_id_of(d.current->keyring_path, &now);
+	/* Once per version: a reload the file rejects is not retried in a loop. */
+	changed = !file_id_same(&now, &d.current->keyring_id) &&
+		  !file_id_same(&now, &d.keyring_tried);
+	if (changed)
+		d.keyring_tried = now;
+	pthread_mutex_unlock(&d.lock);
+	return changed;
 }
 
 static void main_loop(void)
 {
-	int64_t last_status = 0;
+	int64_t last_status = 0, last_key_check = 0;
 
 	while (!stop_requested) {
+		if (ll_monotonic_ms() - last_key_check >= 2000) {
+			last_key_check = ll_monotonic_ms();
+			if (keyring_changed()) {
+				ll_notice("the keyring changed: reloading");
+				reload_requested = 1;
+			}
+		}
 		if (reload_requested) {
 			reload_requested = 0;
 			reload();

@@ -89,7 +89,9 @@ static const struct ll_setting_def *typed_def(struct ll_host *h, const char *key
 {
 	const struct ll_setting_def *d = ll_setting_def_find(h->desc, key);
 
-	return d && d->type == type ? d : NULL;
+	/* A URL is a string the host checked. */
+	return d && (d->type == type || (type == LL_SETTING_STRING && d->type == LL_SETTING_URL))
+		? d : NULL;
 }
 
 static int setting_string(struct ll_host *h, const char *key, const char **out)

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "netaddr.h"
 #include "timeutil.h"
 
 #define JSON_MAX_DEPTH 64
@@ -92,10 +93,14 @@ void ll_http_response_release(struct ll_http_response *rs)
 	rs->json = NULL;
 }
 
+/* Plain http only to a loopback IP literal or "localhost": a DNS name
+ * that merely starts with "127." is not loopback. */
 static int loopback_host(const char *host)
 {
-	return strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-	       strcmp(host, "::1") == 0 || strncmp(host, "127.", 4) == 0;
+	struct sockaddr_storage a;
+
+	return strcasecmp(host, "localhost") == 0 ||
+	       (ll_parse_host(host, &a) == 0 && ll_addr_is_loopback(&a));
 }
 
 int ll_http_url_allowed(const char *url, int *plain_http, char *err,
@@ -110,13 +115,17 @@ int ll_http_url_allowed(const char *url, int *plain_http, char *err,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
 		snprintf(err, errlen, "malformed URL");
+	} else if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
+		snprintf(err, errlen, "URL scheme %s refused: only https, or http to a loopback "
+			 "address", scheme);
+	} else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "malformed URL: no host");
 	} else if (strcmp(scheme, "https") == 0) {
 		rc = 0;
-	} else if (strcmp(scheme, "http") == 0 && loopback_host(host)) {
+	} else if (loopback_host(host)) {
 		*plain_http = 1;
 		rc = 0;
 	} else {

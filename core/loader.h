@@ -25,9 +25,25 @@
 #define LL_PROVIDER_V1_0_SIZE \
 	(offsetof(struct ll_provider, refresh_auth) + sizeof(void (*)(void)))
 
+/* The sizes of the ABI 1.0 array elements, for providers that predate
+ * setting_def_size and stream_def_size. */
+#define LL_SETTING_DEF_V1_0_SIZE \
+	(offsetof(struct ll_setting_def, description) + sizeof(const char *))
+#define LL_STREAM_DEF_V1_0_SIZE (offsetof(struct ll_stream_def, flags) + sizeof(unsigned))
+
+/*
+ * A loaded provider.  desc is a zero-extended copy of the provider's
+ * descriptor whose settings, streams and credentials point at host-owned
+ * copies of the provider's arrays, each element zero-extended to the
+ * host's struct size: the rest of the host reads them as if the provider
+ * had been built against this header.
+ */
 struct ll_loaded_provider {
-	struct ll_provider desc; /* zero-extended copy of the provider's */
+	struct ll_provider desc;
 	char *path;
+	struct ll_setting_def *settings;       /* owned */
+	struct ll_stream_def *streams;         /* owned */
+	struct ll_credential_def *credentials; /* owned, or NULL */
 };
 
 struct ll_providers {
@@ -60,6 +76,14 @@ const struct ll_loaded_provider *ll_providers_find(const struct ll_providers *ps
 int ll_config_check_providers(const struct ll_config *cfg,
 			      const struct ll_providers *ps,
 			      struct ll_errors *errs);
+/* Check each integration's credentials: fields its provider declares
+ * (ABI 1.2), required ones present, each decrypting with the keyring for
+ * its site, provider and field.  Problems go to errs with file and line;
+ * no secret is ever in them. */
+struct ll_keyring;
+int ll_config_check_credentials(const struct ll_config *cfg, const struct ll_providers *ps,
+				const struct ll_keyring *kr, struct ll_errors *errs);
+
 /* The schema entry for a key (host first), or NULL. */
 const struct ll_setting_def *ll_setting_def_find(const struct ll_provider *p,
 						 const char *key);

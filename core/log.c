@@ -1,9 +1,12 @@
 #include "log.h"
 
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "timeutil.h"
 
 static const char *log_progname = "leadledger";
 /* Read by every thread, changed on reload: atomic. */
@@ -66,5 +69,42 @@ void ll_log(int level, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	ll_vlog(level, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void ll_vlog_limited(struct ll_log_limit *l, int level, const char *prefix, const char *fmt,
+		     va_list ap)
+{
+	int64_t now = ll_monotonic_ms(), suppressed = 0;
+	int pass;
+
+	pthread_mutex_lock(&l->lock);
+	if (now - l->window_start_ms >= (int64_t)l->window_s * 1000) {
+		l->window_start_ms = now;
+		l->in_window = 0;
+	}
+	pass = l->in_window < l->burst;
+	if (pass) {
+		l->in_window++;
+		suppressed = l->suppressed;
+		l->suppressed = 0;
+	} else {
+		l->suppressed++;
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (!pass)
+		return;
+	if (suppressed)
+		ll_log(level, "%s%s(%" PRId64 " similar message%s suppressed)", prefix ? prefix : "",
+		       prefix ? ": " : "", suppressed, suppressed == 1 ? "" : "s");
+	ll_vlog(level, prefix, fmt, ap);
+}
+
+void ll_log_limited(struct ll_log_limit *l, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ll_vlog_limited(l, level, NULL, fmt, ap);
 	va_end(ap);
 }

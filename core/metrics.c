@@ -11,9 +11,11 @@
 	" coalesce(sum((r.status = 'success')::int), 0), " \
 	" coalesce(sum((r.status = 'partial')::int), 0), " \
 	" coalesce(sum((r.status = 'failed')::int), 0), " \
+	" coalesce(sum((r.status = 'interrupted')::int), 0), " \
 	" coalesce(sum(r.rows_inserted), 0), coalesce(sum(r.rows_updated), 0), " \
 	" coalesce(sum(r.api_calls), 0), coalesce(sum(r.http_429), 0), " \
 	" coalesce(sum(r.retries), 0), " \
+	" coalesce(sum(r.rows_vanished), 0), coalesce(sum((r.flag IS NOT NULL)::int), 0), " \
 	" coalesce(extract(epoch FROM s.last_success_at)::bigint::text, ''), " \
 	" coalesce(extract(epoch FROM now() - s.last_success_at)::bigint::text, ''), " \
 	" " LL_SQL_STALE "::int, " \
@@ -24,8 +26,9 @@
 	"GROUP BY i.id, i.site_id, i.provider, s.stream, s.last_success_at " \
 	"ORDER BY i.site_id, i.provider, s.stream"
 
-enum { M_SITE, M_PROV, M_STREAM, M_SUCCESS, M_PARTIAL, M_FAILED, M_INS, M_UPD, M_CALLS,
-       M_429, M_RETRIES, M_LAST, M_AGE, M_STALE, M_ATTN, M_ENABLED };
+enum { M_SITE, M_PROV, M_STREAM, M_SUCCESS, M_PARTIAL, M_FAILED, M_INTERRUPTED, M_INS, M_UPD,
+       M_CALLS, M_429, M_RETRIES, M_VANISHED, M_FLAGGED, M_LAST, M_AGE, M_STALE, M_ATTN,
+       M_ENABLED };
 
 struct metric {
 	const char *name;
@@ -42,6 +45,11 @@ static const struct metric metrics[] = {
 	{ "leadledger_api_requests_total", "counter", "Requests made to the CRM.", M_CALLS, 0 },
 	{ "leadledger_http_429_total", "counter", "Rate-limited (429) CRM responses.", M_429, 0 },
 	{ "leadledger_retries_total", "counter", "Retried CRM requests.", M_RETRIES, 0 },
+	{ "leadledger_rows_vanished_total", "counter",
+	  "Rows full sweeps proved gone from the CRM and soft-deleted.", M_VANISHED, 0 },
+	{ "leadledger_flagged_runs_total", "counter",
+	  "Successful runs with a flag: something they could not prove (see sync_runs.flag).",
+	  M_FLAGGED, 0 },
 	{ "leadledger_last_success_timestamp_seconds", "gauge",
 	  "When the stream last synced successfully (Unix time).", M_LAST, 0 },
 	{ "leadledger_staleness_seconds", "gauge", "Seconds since the last successful sync.",
@@ -73,7 +81,7 @@ static int series(struct ll_buf *out, const char *name, PGresult *res, int row, 
 
 int ll_metrics_render(struct ll_db *db, struct ll_buf *out, char *err, size_t errlen)
 {
-	static const char *const statuses[] = { "success", "partial", "failed" };
+	static const char *const statuses[] = { "success", "partial", "failed", "interrupted" };
 	PGresult *res = ll_db_query(db, METRICS_SQL, 0, NULL, err, errlen);
 	int rc = 0;
 
@@ -92,7 +100,7 @@ int ll_metrics_render(struct ll_db *db, struct ll_buf *out, char *err, size_t er
 			    strcmp(PQgetvalue(res, i, M_PROV), PQgetvalue(res, i - 1, M_PROV)) == 0)
 				continue;
 			if (mt->column < 0) {
-				for (int k = 0; k < 3; k++)
+				for (int k = 0; k < (int)(sizeof statuses / sizeof statuses[0]); k++)
 					rc |= series(out, mt->name, res, i, 1, statuses[k],
 						     PQgetvalue(res, i, M_SUCCESS + k));
 			} else if (PQgetvalue(res, i, mt->column)[0]) {

@@ -43,3 +43,41 @@ int ll_parse_listen(const char *text, struct sockaddr_storage *addr)
 	a4->sin_port = htons((uint16_t)port);
 	return 0;
 }
+
+int ll_parse_host(const char *text, struct sockaddr_storage *addr)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	size_t n = strlen(text);
+
+	memset(addr, 0, sizeof *addr);
+	if (n >= 2 && text[0] == '[' && text[n - 1] == ']') {
+		text++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof host)
+		return -1;
+	memcpy(host, text, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)addr)->sin_addr) == 1) {
+		addr->ss_family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)addr)->sin6_addr) == 1) {
+		addr->ss_family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+int ll_addr_is_loopback(const struct sockaddr_storage *addr)
+{
+	if (addr->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr) >> 24) == 127;
+	if (addr->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)addr)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return 0;
+}

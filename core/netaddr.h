@@ -12,4 +12,11 @@
 /* Fill addr from text.  0, or -1 when the text is not such an address. */
 int ll_parse_listen(const char *text, struct sockaddr_storage *addr);
 
+/* A numeric host address without a port ("127.0.0.1", "::1", "[::1]").
+ * 0, or -1. */
+int ll_parse_host(const char *text, struct sockaddr_storage *addr);
+
+/* True for 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
+int ll_addr_is_loopback(const struct sockaddr_storage *addr);
+
 #endif

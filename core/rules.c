@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define NORM_MAX 512
 
 static const char *const channel_names[LL_CH_COUNT] = {
@@ -126,8 +128,8 @@ static int add_patterns(struct ll_rules *r, const config_setting_t *arr,
 		char norm[NORM_MAX], word[NORM_MAX + 2];
 		int rc;
 
-		if (!s || ll_text_blank(s)) {
-			ll_errors_add(errs, "%s:%d: rule patterns must be non-empty strings",
+		if (!s || ll_text_blank(s) || !ll_utf8_valid(s)) {
+			ll_errors_add(errs, "%s:%d: rule patterns must be non-empty UTF-8 strings",
 				      file, config_setting_source_line(el));
 			bad = 1;
 			continue;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 #define TOKEN_PREFIX "llt_"
 #define TOKEN_RANDOM_BYTES 32
 #define TOKEN_CONTEXT "lltoken1" /* crypto_kdf context of the digest key */
@@ -149,4 +151,45 @@ struct json_object *ll_token_list(struct ll_db *db, const char *site, char *err,
 	if (!arr)
 		snprintf(err, errlen, "out of memory");
 	return arr;
+}
+
+int64_t ll_token_live_under(struct ll_db *db, const char *keyid, char *ids, size_t idslen,
+			    char *err, size_t errlen)
+{
+	const char *params[] = { keyid };
+	PGresult *res = ll_db_query(db, "SELECT id FROM api_tokens WHERE key_id = $1 "
+				    "AND revoked_at IS NULL ORDER BY id", 1, params, err, errlen);
+	size_t off = 0;
+	int n;
+
+	if (!res)
+		return -1;
+	n = PQntuples(res);
+	ids[0] = '\0';
+	for (int i = 0; i < n && off < idslen; i++)
+		off += (size_t)snprintf(ids + off, idslen - off, "%s%s", i ? ", " : "",
+					PQgetvalue(res, i, 0));
+	PQclear(res);
+	return n;
+}
+
+void ll_token_warn_missing_keys(struct ll_db *db, const struct ll_keyring *kr)
+{
+	char err[512];
+	PGresult *res = ll_db_query(db, "SELECT key_id, count(*) FROM api_tokens "
+				    "WHERE revoked_at IS NULL GROUP BY key_id ORDER BY key_id",
+				    0, NULL, err, sizeof err);
+
+	if (!res) {
+		ll_warning("api tokens: %s", err);
+		return;
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+		if (!ll_keyring_has(kr, PQgetvalue(res, i, 0)))
+			ll_warning("%s live API token%s issued under vault key '%s', which is not "
+				   "in the keyring: %s answer 404 until re-issued (token create)",
+				   PQgetvalue(res, i, 1), strcmp(PQgetvalue(res, i, 1), "1") ? "s were"
+				   : " was", PQgetvalue(res, i, 0),
+				   strcmp(PQgetvalue(res, i, 1), "1") ? "they" : "it");
+	PQclear(res);
 }

@@ -33,6 +33,14 @@ int64_t ll_token_revoke(struct ll_db *db, const char *site, int64_t id, char *er
  * error (err filled).  Malformed tokens are simply not valid. */
 int ll_token_verify(struct ll_db *db, const struct ll_keyring *kr, const char *site,
 		    const char *token, char *err, size_t errlen);
+/* Live tokens issued under vault key keyid: their count, and their ids
+ * ("1, 4, 7", cut to idslen).  -1 with err filled on a database error. */
+int64_t ll_token_live_under(struct ll_db *db, const char *keyid, char *ids, size_t idslen,
+			    char *err, size_t errlen);
+/* Warn about every key that live tokens were issued under and that is not
+ * in the keyring: those tokens no longer work. */
+void ll_token_warn_missing_keys(struct ll_db *db, const struct ll_keyring *kr);
+
 /* Tokens (never their digests) of one site or all: a new array of
  * {id, site, label, key_id, created_at, revoked_at}, or NULL with err. */
 struct json_object *ll_token_list(struct ll_db *db, const char *site, char *err,

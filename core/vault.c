@@ -388,6 +388,71 @@ int ll_keyring_generate(const char *path, const char *keyid, char *out_id,
 	return rc;
 }
 
+int ll_keyring_has(const struct ll_keyring *kr, const char *keyid)
+{
+	return keyring_find(kr, keyid) != NULL;
+}
+
+/* A copy of secret text in guarded memory (sodium_free it). */
+static char *secret_dup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = sodium_malloc(n);
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+int ll_keyring_remove(const char *path, const char *keyid, char *err, size_t errlen)
+{
+	struct ll_keyring *probe = calloc(1, sizeof *probe);
+	char *old = read_private_file(path, 1, err, errlen), *copy = NULL, *text = NULL;
+	char *save = NULL, *line;
+	size_t off = 0;
+	int rc = -1;
+
+	/* The kept lines, each with its newline: at most one byte more. */
+	if (!probe || !old || !(copy = secret_dup(old)) ||
+	    !(text = sodium_malloc(strlen(old) + 2))) {
+		if (old && (!probe || !copy || !text))
+			snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (keyring_parse(probe, path, copy, err, errlen) < 0)
+		goto out;
+	if (!keyring_find(probe, keyid)) {
+		snprintf(err, errlen, "keyring %s: no key %s", path, keyid);
+		goto out;
+	}
+	if (strcmp(probe->active, keyid) == 0) {
+		snprintf(err, errlen, "keyring %s: key %s is the active key: add and activate "
+			 "another (vault keygen) before retiring it", path, keyid);
+		goto out;
+	}
+	for (line = strtok_r(old, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *id = line + strspn(line, " \t");
+		size_t len = strcspn(id, " \t"), n = strlen(line);
+
+		if (len == strlen(keyid) && strncmp(id, keyid, len) == 0 && id[len])
+			continue; /* the retired key's line */
+		memcpy(text + off, line, n);
+		text[off + n] = '\n';
+		off += n + 1;
+	}
+	text[off] = '\0';
+	rc = write_keyring(path, text, err, errlen);
+out:
+	ll_keyring_free(probe);
+	if (old)
+		sodium_free(old);
+	if (copy)
+		sodium_free(copy);
+	if (text)
+		sodium_free(text);
+	return rc;
+}
+
 void ll_vault_parsed_release(struct ll_vault_parsed *p)
 {
 	free(p->payload);

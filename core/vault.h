@@ -72,6 +72,13 @@ void ll_keyring_resolve_path(const char *configured, char *out, size_t len);
 int ll_keyring_generate(const char *path, const char *keyid, char *out_id,
 			size_t idlen, char *err, size_t errlen);
 
+/* Remove key keyid from the keyring file at path (rewritten atomically,
+ * mode 0600).  Refused when it is the active key or not there.  0, or -1
+ * with err filled.  Callers check first that nothing still needs it. */
+int ll_keyring_remove(const char *path, const char *keyid, char *err, size_t errlen);
+
+int ll_keyring_has(const struct ll_keyring *kr, const char *keyid);
+
 int ll_vault_valid_keyid(const char *keyid);
 
 /* Strict parser (a fuzz target): no key material needed. */

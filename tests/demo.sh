@@ -12,7 +12,7 @@ say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 
 say "Housecall Pro simulator: plumbing data set (23,676 jobs, 21,829 customers, 8,174 estimates)"
 SIM_KEY=demo-key-$RANDOM$RANDOM
-sim_start "$DEMO" --dataset plumbing --api-key "$SIM_KEY"
+sim_start "$DEMO" --dataset plumbing --api-key-file "$(sim_key_file "$DEMO" "$SIM_KEY")"
 echo "$SIM_PID" >"$DEMO/hcpsim.pid"
 
 CONN=$(db_create leadledger_demo)

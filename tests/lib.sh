@@ -6,6 +6,13 @@ LLD_BIN=${LLD_BIN_WRAPPED:-$LL_BUILD/leadledgerd}
 SIM_BIN=$LL_BUILD/tests/sim/hcpsim
 PROVIDER_DIR=$LL_BUILD/plugins/.libs
 
+# sim_key_file DIR KEY: the simulator's API key in DIR/sim.key (mode 0600),
+# for --api-key-file: a key on a command line is visible to every user (ps).
+sim_key_file() {
+	(umask 077 && printf '%s\n' "$2" >"$1/sim.key")
+	echo "$1/sim.key"
+}
+
 # sim_start WORKDIR [hcpsim args...]: start the simulator, set SIM_URL and SIM_PID.
 sim_start() {
 	local dir=$1; shift

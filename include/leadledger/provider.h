@@ -25,7 +25,10 @@
  *   1.1  ll_provider.page_cursor: numbered pages fetched several at once.
  *   1.2  ll_provider.fetch_record, LL_STREAM_FETCH_BY_ID and
  *        LL_ERR_NOT_FOUND: a full sweep proves a record gone before it is
- *        deleted.
+ *        deleted.  ll_provider.setting_def_size, stream_def_size: provider
+ *        arrays can gain fields.  ll_provider.credentials (struct
+ *        ll_credential_def, credential_def_size) and LL_SETTING_URL:
+ *        check-config checks credential fields and URLs.
  *
  * Ownership and threading:
  *   - The host never calls two functions on the same state concurrently,
@@ -143,7 +146,13 @@ struct ll_record;   /* opaque canonical record, owned by the host */
 
 /* Settings schema a provider declares (fluent-bit config_map).  The host
  * validates the integration's `settings` group against it before init(). */
-enum ll_setting_type { LL_SETTING_STRING, LL_SETTING_INT, LL_SETTING_BOOL };
+enum ll_setting_type {
+	LL_SETTING_STRING,
+	LL_SETTING_INT,
+	LL_SETTING_BOOL,
+	LL_SETTING_URL     /* ABI 1.2: a string the host checks is an https URL, or
+			    * http to a loopback address; read with setting_string */
+};
 
 struct ll_setting_def {
 	const char *key;           /* NULL terminates the array */
@@ -166,6 +175,14 @@ struct ll_stream_def {
 	const char *name; /* NULL terminates; [a-z_]+, stable */
 	enum ll_entity entity;
 	unsigned flags;
+};
+
+/* ABI 1.2: the credential fields a provider reads with credential_get, so
+ * check-config can refuse an unknown field and decrypt every one. */
+struct ll_credential_def {
+	const char *field; /* NULL terminates; [a-z0-9_]+ */
+	int required;      /* the integration needs it */
+	const char *description;
 };
 
 struct ll_http_header {
@@ -327,7 +344,18 @@ struct ll_provider {
 				       const char *external_id, struct json_object **raw,
 				       char *err);
 
-	/* Later minor versions append callbacks here. */
+	/* ABI 1.2.  The element sizes of the provider's arrays as it was
+	 * built (sizeof of each struct), so a later minor can append fields
+	 * to them: the host reads each element up to the size given and
+	 * zero-fills the rest.  0 (a 1.0 or 1.1 provider): the 1.0 sizes. */
+	uint32_t setting_def_size;
+	uint32_t stream_def_size;
+	/* ABI 1.2.  Optional (may be NULL): the credential fields, whose
+	 * element size is credential_def_size. */
+	const struct ll_credential_def *credentials;
+	uint32_t credential_def_size;
+
+	/* Later minor versions append fields here. */
 };
 
 #ifdef __cplusplus

@@ -33,11 +33,16 @@
 #define API_KEY_MAX 1024
 
 static const struct ll_setting_def hcp_settings[] = {
-	{ "base_url", LL_SETTING_STRING, "https://api.housecallpro.com", 0, 0,
+	{ "base_url", LL_SETTING_URL, "https://api.housecallpro.com", 0, 0,
 	  "API root; https, or http to a loopback simulator" },
 	{ "page_size", LL_SETTING_INT, "200", 1, 200,
 	  "records per page (Housecall Pro documents no maximum; 200 is used widely)" },
 	{ NULL, LL_SETTING_INT, NULL, 0, 0, NULL },
+};
+
+static const struct ll_credential_def hcp_credentials[] = {
+	{ "api_key", 1, "a company API key (MAX plan), sent as \"Authorization: Token\"" },
+	{ NULL, 0, NULL },
 };
 
 /* Employees first: their names are referral rules for the others. */
@@ -471,4 +476,8 @@ LL_PROVIDER_EXPORT const struct ll_provider ll_provider = {
 	.refresh_auth = NULL, /* API keys do not refresh */
 	.page_cursor = hcp_page_cursor,
 	.fetch_record = hcp_fetch_record,
+	.setting_def_size = sizeof(struct ll_setting_def),
+	.stream_def_size = sizeof(struct ll_stream_def),
+	.credentials = hcp_credentials,
+	.credential_def_size = sizeof(struct ll_credential_def),
 };

@@ -15,7 +15,7 @@ PKGS="json-c libcurl libpq libconfig libsodium"
 # The host library's sources, read from the one list in Makefile.am (not
 # the programs' own files), and the generated migrations.
 CORE=$(sed -n '/^core_libllcore_la_SOURCES =/,/[^\\]$/p' "$ROOT/Makefile.am" |
-	grep -o 'core/[a-z_]*\.c' | sed "s|^|$ROOT/|")
+	grep -o 'core/[a-z0-9_/]*\.c' | sed "s|^|$ROOT/|")
 build() { # build TARGET SOURCES...
 	local target=$1; shift
 	# shellcheck disable=SC2046,SC2086

@@ -42,7 +42,7 @@ sql() { psql -XAtq -d "$T_DB" -c "$1"; }
 # setup_site [hcpsim args...]: simulator, database, keyring, config for one
 # elite site "acme" (page size $PAGE_SIZE, default 100); sets LL and CONF.
 setup_site() {
-	sim_start "$WORK" --api-key "$SIM_KEY" "$@"
+	sim_start "$WORK" --api-key-file "$(sim_key_file "$WORK" "$SIM_KEY")" "$@"
 	CONN=$(db_create "$T_DB")
 	keyring_create "$WORK"
 	CT=$(encrypt_key "$WORK/keyring" acme "$SIM_KEY")

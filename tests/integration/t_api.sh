@@ -1,7 +1,10 @@
 # The HTTP API and dashboard server of leadledgerd: every route's numbers
 # equal `leadledger report`, one 404 for every site the caller may not see,
 # 400 with a message for malformed parameters, GET only, no-store, tokens
-# stored only as digests, /metrics without secrets, BI views.
+# stored only as digests, /metrics on its own listener without secrets, BI
+# views; and under pressure: absolute header deadlines, per-address limits
+# with a trusted proxy exempt, rate-limited refusal logs, JSON for 414, 431
+# and 505, a database restart survived by the pooled connections.
 . "$LL_ROOT/tests/integration/harness.sh"
 
 setup_site --dataset small --seed 12
@@ -9,8 +12,9 @@ CT_OTHER=$(encrypt_key "$WORK/keyring" other "$SIM_KEY")
 CT_BASIC=$(encrypt_key "$WORK/keyring" basic-co "$SIM_KEY")
 api_config() { # api_config [with_other]
 	write_config "$CONF" "$CONN" "$WORK/keyring" <<CONF
-api = { listen = "127.0.0.1:${API_PORT:-0}"; dashboard = "$LL_ROOT/dashboard"; threads = 2;
-        per_ip_connections = 6; timeout = 3; };
+api = { listen = "127.0.0.1:${API_PORT:-0}"; metrics_listen = "127.0.0.1:${METRICS_PORT:-0}";
+        dashboard = "$LL_ROOT/dashboard"; threads = 2; per_ip_connections = 6; timeout = 3;
+        ${API_EXTRA:-} };
 sites = (
 $(site_block acme "$CT" "$SIM_URL" 200),
 $(if [ "${1:-1}" = 1 ]; then site_block other "$CT_OTHER" "$SIM_URL" 200; echo ,; fi)
@@ -46,7 +50,9 @@ start_daemon() {
 		sleep 0.2
 	done
 	API_PORT=$(sed -n 's/.*api: listening on .* (port \([0-9]*\)).*/\1/p' "$LLD_LOG" | tail -n 1)
+	METRICS_PORT=$(sed -n 's/.*api: metrics on .* (port \([0-9]*\)).*/\1/p' "$LLD_LOG" | tail -n 1)
 	API=http://127.0.0.1:$API_PORT
+	METRICS=http://127.0.0.1:$METRICS_PORT
 }
 start_daemon
 check "leadledgerd serves the API and the dashboard" grep -q 'api: listening on 127.0.0.1:0 (port [0-9]*) with the dashboard' "$LLD_LOG"
@@ -146,7 +152,8 @@ eq "$(get "/api/v1/sites/other/report?days=30" "$OTHER_TOKEN" >/dev/null; status
 # 400 with a message for malformed parameters, checked only after the token.
 for q in "days=abc" "days=0" "days=-1" "days=+5" "days=1e3" "days=%2030" "days=3661" "days=99999999999999999999" \
 	"from=2025-02-30&to=2025-03-01" "from=2025-01-01" "to=2025-01-01" "from=2025-03-01&to=2025-01-01" \
-	"days=30&from=2025-01-01&to=2025-01-02" "from=2025-1-1&to=2025-01-02" "from=2010-01-01&to=2025-01-01" "foo=1"; do
+	"days=30&from=2025-01-01&to=2025-01-02" "from=2025-1-1&to=2025-01-02" "from=2010-01-01&to=2025-01-01" "foo=1" \
+	"days=3%00abc" "days" "days=30&days=abc" "days=30&days=30"; do
 	body=$(get "/api/v1/sites/acme/report?$q" "$TOKEN")
 	if [ "$(status)" = 400 ] && jq -e '.error | length > 5' <<<"$body" >/dev/null; then ok 0 "report?$q: 400 with a message"; else ok 1 "report?$q: $(status) $body"; fi
 done
@@ -176,12 +183,19 @@ for p in "/../../etc/passwd" "/%2e%2e/%2e%2e/etc/passwd" "/index.html/" "/dashbo
 	eq "$code" 404 "nothing else is served: $p"
 done
 
-# /metrics: operator figures, no secrets, no customer data.
-metrics=$(curl -sS --max-time 10 "$API/metrics" | tee "$WORK/metrics.txt")
+# /metrics: operator figures, no secrets, no customer data, on its own
+# listener: the API's port does not serve it (one 404 for what a caller
+# may not see).
+eq "$(get /metrics >/dev/null; status)" 404 "/metrics is not served on the API's port"
+eq "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' "$METRICS/api/v1/sites/acme/report")" 404 \
+	"the metrics listener serves nothing else"
+metrics=$(curl -sS --max-time 10 "$METRICS/metrics" | tee "$WORK/metrics.txt")
 check "metrics count successful runs per stream" grep -qE '^leadledger_sync_runs_total\{site="acme",provider="housecallpro",stream="jobs",status="success"\} [1-9]' <<<"$metrics"
 check "metrics give staleness and last success" grep -qE '^leadledger_staleness_seconds\{site="acme",provider="housecallpro",stream="jobs"\} [0-9]+$' <<<"$metrics"
 check "metrics count rows and API requests" bash -c "grep -qE '^leadledger_rows_inserted_total\{site=\"acme\".*\} [1-9]' && true" <<<"$metrics"
 check "metrics count the CRM requests" grep -qE '^leadledger_api_requests_total\{site="acme",provider="housecallpro",stream="jobs"\} [1-9]' <<<"$metrics"
+check "metrics count flagged runs and deletions" grep -qE '^leadledger_flagged_runs_total\{site="acme",provider="housecallpro",stream="jobs"\} 0$' <<<"$metrics"
+check "metrics count interrupted runs apart from failures" grep -qE '^leadledger_sync_runs_total\{site="acme",provider="housecallpro",stream="jobs",status="interrupted"\} 0$' <<<"$metrics"
 check "metrics count 429s" grep -qE '^leadledger_http_429_total\{site="acme",provider="housecallpro",stream="jobs"\} 0$' <<<"$metrics"
 check "metrics flag integrations needing attention" grep -qE '^leadledger_needs_attention\{site="acme",provider="housecallpro"\} 0$' <<<"$metrics"
 name=$(sql "SELECT first_name FROM customers WHERE first_name IS NOT NULL LIMIT 1")
@@ -197,8 +211,33 @@ for p in "/api/v1/sites/acme/report?days=%00" "/api/v1/sites/acme/report?from=%f
 done
 eq "$(get "/api/v1/sites/acme/report?days=30" "$TOKEN" >/dev/null; status)" 200 "still serving after hostile requests"
 eq "$(table_count jobs | grep -c '^[0-9]')" 1 "... and the jobs table is still there"
-eq "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H "X-Big: $(head -c 100000 /dev/zero | tr '\0' a)" "$API/api/v1/sites/acme/report" 2>/dev/null)" 431 \
+eq "$(curl -sS --max-time 10 -D "$WORK/headers" -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H "X-Big: $(head -c 100000 /dev/zero | tr '\0' a)" "$API/api/v1/sites/acme/report" 2>/dev/null)" 431 \
 	"oversized headers are refused"
+eq "$(jq -r .error "$WORK/body")" "request head too large" "... with a JSON error"
+check "... and the headers every response carries" grep -qi '^Cache-Control: no-store' "$WORK/headers"
+eq "$(curl -sS --max-time 10 -D "$WORK/headers" -o "$WORK/body" -w '%{http_code}' "$API/api/v1/sites/acme/report?x=$(head -c 9000 /dev/zero | tr '\0' a)")" 414 \
+	"a request target over 8 KiB: 414"
+check "... as JSON with the usual headers" sh -c "jq -e '.error | length > 5' '$WORK/body' && grep -qi '^X-Content-Type-Options: nosniff' '$WORK/headers'"
+python3 - "$API_PORT" >"$WORK/raw.out" 2>&1 <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+for name, req in (("v2", b"GET / HTTP/2.0\r\nHost: x\r\n\r\n"), ("garbage", b"GARBAGE\r\n\r\n"),
+                  ("v09", b"GET /\r\n\r\n")):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(req)
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    print(name, lines[0].split(" ")[1], int(any(l.lower() == "cache-control: no-store" for l in lines)), body.decode())
+PY
+check "HTTP/2.0 on the HTTP/1 port: 505 as JSON with the usual headers" grep -q '^v2 505 1 {"error":"HTTP version not supported' "$WORK/raw.out"
+check "a malformed request line: 400 as JSON" grep -q '^garbage 400 1 {"error":"malformed request line"}' "$WORK/raw.out"
+check "a request line without a version: 400 as JSON" grep -q '^v09 400 1 {"error"' "$WORK/raw.out"
 
 # Connection limits: per_ip_connections = 6, idle timeout 3 s.
 python3 - "$API_PORT" >"$WORK/limits.out" 2>&1 <<'PY'
@@ -206,7 +245,7 @@ import socket, subprocess, sys, time
 port = int(sys.argv[1])
 def curl():
     return subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5",
-                           f"http://127.0.0.1:{port}/metrics"], capture_output=True, text=True).stdout
+                           f"http://127.0.0.1:{port}/"], capture_output=True, text=True).stdout
 held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(5)]
 time.sleep(0.3)
 print("sixth", curl())
@@ -226,6 +265,53 @@ check "a seventh connection from one address is refused (per_ip_connections = 6)
 check "an idle connection is closed after the timeout (3 s)" grep -qE '^idle_closed 1 after [2-5]$' "$WORK/limits.out"
 eq "$(get "/api/v1/sites/acme/report" "$TOKEN" >/dev/null; status)" 200 "connections are accepted again once the others closed"
 
+# A head trickled one line a second is cut at the absolute deadline
+# (timeout = 3 s), not kept alive by every line.
+python3 - "$API_PORT" >"$WORK/trickle.out" 2>&1 <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=20)
+start = time.monotonic()
+s.sendall(b"GET /api/v1/sites/acme/report HTTP/1.1\r\n")
+s.settimeout(1)
+answer = b""
+for i in range(15):
+    try:
+        s.sendall(b"X-Trickle-%d: 1\r\n" % i)
+    except OSError:
+        break
+    try:
+        chunk = s.recv(4096)
+        answer += chunk
+        if not chunk or answer:
+            break
+    except socket.timeout:
+        pass
+print("status", answer.split(b" ")[1].decode() if answer else "none", "after", round(time.monotonic() - start))
+PY
+check "a trickled head gets 408 at the 3 s deadline" grep -qE '^status 408 after [2-5]$' "$WORK/trickle.out"
+
+# An overload of refused connections logs a few lines, not one per refusal.
+python3 - "$API_PORT" >"$WORK/flood.out" 2>&1 <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(6)]
+time.sleep(0.2)
+refused = 0
+for _ in range(300):
+    try:
+        c = socket.create_connection(("127.0.0.1", port), timeout=5)
+        c.settimeout(2)
+        if c.recv(1) == b"":
+            refused += 1
+        c.close()
+    except OSError:
+        refused += 1
+print("refused", refused)
+PY
+check "300 connections over the per-address limit are refused" grep -qx 'refused 300' "$WORK/flood.out"
+le "$(grep -c 'connection refused: per_ip_connections' "$LLD_LOG")" 5 "... and logged at most 5 times in 10 s, not 300"
+
 # Tokens can be revoked; the configuration decides which sites exist.
 "${LL[@]}" token revoke --site other --all >>"$WORK/ll.log" 2>&1
 eq "$(get "/api/v1/sites/other/report" "$OTHER_TOKEN" >/dev/null; status)" 404 "a revoked token answers 404"
@@ -236,6 +322,18 @@ OTHER_TOKEN2=$("${LL[@]}" token create --site acme 2>>"$WORK/ll.log")
 eq "$(get "/api/v1/sites/acme/report" "$OTHER_TOKEN2" >/dev/null; status)" 200 "a second token works beside the first"
 eq "$(get "/api/v1/sites/acme/report" "$TOKEN" >/dev/null; status)" 200 "... and the first still works"
 
+# A new vault key takes effect in the running daemon without a SIGHUP.
+"$LL_BIN" vault keygen --keyring "$WORK/keyring" --key-id k9 >>"$WORK/ll.log" 2>&1
+K9_TOKEN=$("${LL[@]}" token create --site acme 2>>"$WORK/ll.log")
+for _ in $(seq 1 50); do
+	[ "$(get "/api/v1/sites/acme/report" "$K9_TOKEN" >/dev/null; status)" = 200 ] && break
+	sleep 0.2
+done
+eq "$(get "/api/v1/sites/acme/report" "$K9_TOKEN" >/dev/null; status)" 200 \
+	"a token issued under a new vault key works without a SIGHUP"
+check "... the daemon saw the keyring change" grep -q "the keyring changed: reloading" "$LLD_LOG"
+eq "$(get "/api/v1/sites/acme/report" "$TOKEN" >/dev/null; status)" 200 "... and the tokens under the old key still work"
+
 # A second instance cannot take the same address: it exits 78 before READY.
 "$LLD_BIN" -c "$CONF" >"$WORK/second.log" 2>&1 &
 second=$!
@@ -243,6 +341,30 @@ for _ in $(seq 1 100); do kill -0 "$second" 2>/dev/null || break; sleep 0.2; don
 wait "$second"
 eq "$?" 78 "a taken address is a configuration error (exit 78)"
 check "... named in the log" grep -q "cannot listen on 127.0.0.1:$API_PORT" "$WORK/second.log"
+
+# The refusals suppressed above are counted in the next line let through.
+sleep 10
+curl -sS --max-time 5 -o /dev/null "$API/" &
+CURL_PID=$!
+python3 - "$API_PORT" <<'PY' 2>/dev/null
+import socket, sys, time
+port = int(sys.argv[1])
+held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(7)]
+time.sleep(0.5)
+PY
+wait "$CURL_PID"
+check "the next refusal let through says how many were suppressed" \
+	grep -qE '\([0-9]{3} similar messages suppressed\)' "$LLD_LOG"
+
+# After a PostgreSQL restart the pooled connections are broken: the next
+# request notices, reconnects and is answered, not a 500.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+if [ "$(id -u)" -eq 0 ]; then AS_PG=(runuser -u postgres --); else AS_PG=(); fi
+"${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$LL_STATE/pg/data" -m fast -w restart >>"$WORK/pg-restart.log" 2>&1
+ok $? "PostgreSQL restarted under the running service"
+eq "$(get "/api/v1/sites/acme/report" "$TOKEN" >/dev/null; status)" 200 "the next API request is answered on a fresh connection"
+eq "$(get "/api/v1/sites/acme/report?days=90" "$TOKEN" >/dev/null; status)" 200 "... and the one after it"
+eq "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' "$METRICS/metrics")" 200 "... and /metrics too"
 
 # BI views count what the report counts.
 want=$("${LL[@]}" report --site acme --from 2024-06-01 --to 2025-05-31 --format json | jq -c '[.categories[] | select(.jobs > 0) | {(.category): [.jobs, .revenue_cents]}] | add')
@@ -256,3 +378,32 @@ kill -TERM "$LLD_PID"
 wait "$LLD_PID"
 eq "$?" 0 "leadledgerd stops cleanly with the API running"
 LLD_PID=
+
+# Behind a TLS proxy on the same host every client is 127.0.0.1: a trusted
+# proxy address is exempt from the per-address limit.
+API_PORT=0 METRICS_PORT=0 API_EXTRA='trusted_proxies = [ "127.0.0.1", "::1" ];' api_config 0
+: >"$LLD_LOG"
+start_daemon
+python3 - "$API_PORT" >"$WORK/proxy.out" 2>&1 <<'PY'
+import socket, subprocess, sys, time
+port = int(sys.argv[1])
+held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(12)]
+time.sleep(0.3)
+print("behind_proxy", subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5",
+      f"http://127.0.0.1:{port}/"], capture_output=True, text=True).stdout)
+PY
+check "a trusted proxy holding 12 connections is still served (per_ip_connections = 6)" \
+	grep -qx 'behind_proxy 200' "$WORK/proxy.out"
+kill -TERM "$LLD_PID"
+wait "$LLD_PID"
+LLD_PID=
+
+# A listener off loopback must be meant: check-config refuses it without
+# public = true, with file and line.
+sed 's|listen = "127.0.0.1:0";|listen = "0.0.0.0:8470";|' "$CONF" >"$WORK/public.conf"
+"$LL_BIN" -c "$WORK/public.conf" check-config >"$WORK/public.out" 2>&1
+eq "$?" 78 "api listen on 0.0.0.0 without public = true: a configuration error"
+check "... naming the file, line and address" grep -q "public.conf:[0-9]*: api listen \"0.0.0.0:8470\" is not a loopback address" "$WORK/public.out"
+sed -i 's|listen = "0.0.0.0:8470";|listen = "0.0.0.0:8470"; public = true;|' "$WORK/public.conf"
+"$LL_BIN" -c "$WORK/public.conf" check-config >"$WORK/public.out" 2>&1
+ok $? "... accepted with public = true"

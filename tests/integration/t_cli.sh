@@ -32,6 +32,42 @@ check "unknown setting with line" grep -q "bad.conf:11: unknown setting 'color' 
 "$LL_BIN" -c "$WORK/missing.conf" check-config >/dev/null 2>&1
 eq "$?" 78 "a missing file exits 78"
 
+# check-config checks every URL setting and decrypts every credential.
+CT_BETA=$(encrypt_key "$WORK/keyring" beta "$SIM_KEY")
+PAYLOAD=${CT#v1:k1:}
+FLIP=${PAYLOAD:0:20}$( [ "${PAYLOAD:20:1}" = A ] && echo B || echo A )${PAYLOAD:21}
+bad_site() { # ID URL CIPHERTEXT [FIELD]
+	printf '  { id = "%s"; name = "%s"; plan = "elite"; timezone = "UTC";\n    integrations = ( { provider = "housecallpro"; credentials = { %s = "%s"; };\n      settings = { base_url = "%s"; }; } ); },\n' \
+		"$1" "$1" "${4:-api_key}" "$3" "$2"
+}
+{
+	printf 'database = "%s";\nkeyring = "%s";\nprovider_dir = "%s";\nlead_sources = "%s";\nsites = (\n' \
+		"$CONN" "$WORK/keyring" "$PROVIDER_DIR" "$LL_ROOT/etc/lead-sources.conf"
+	bad_site acme "file:///etc/passwd" "$CT"                # lines 6-8
+	bad_site acme2 "http://example.com" "$CT"               # 9-11
+	bad_site acme3 "http://127.attacker.example:8080" "$CT" # 12-14
+	bad_site acme4 "$SIM_URL" "v1:k1:$FLIP"                 # 15-17: one byte changed
+	bad_site acme5 "$SIM_URL" "v1:kx:$PAYLOAD"              # 18-20: unknown key id
+	bad_site acme6 "$SIM_URL" "$CT_BETA"                    # 21-23: another site's
+	bad_site acme7 "$SIM_URL" "$CT" api_token               # 24-26: unknown field
+	bad_site acme "$SIM_URL" "$CT" | sed 's/id = "acme"/id = "acme8"/; s/acme8\"; plan/acme8"; plan/' # 27-29: acme's ciphertext copied
+	printf '  { id = "ok"; name = "OK"; plan = "elite"; timezone = "UTC";\n    integrations = ( { provider = "housecallpro"; credentials = { api_key = "%s"; }; settings = { base_url = "https://api.housecallpro.com"; }; } ); }\n);\n' \
+		"$(encrypt_key "$WORK/keyring" ok "$SIM_KEY")"
+} >"$WORK/creds.conf"
+"$LL_BIN" -c "$WORK/creds.conf" check-config >"$WORK/creds.out" 2>&1
+eq "$?" 78 "check-config refuses bad URLs and credentials that do not decrypt"
+check "file:// base_url refused with file and line" grep -q "creds.conf:8: setting 'base_url': URL scheme file" "$WORK/creds.out"
+check "plain http off loopback refused" grep -q "creds.conf:11: setting 'base_url': URL scheme http to example.com refused" "$WORK/creds.out"
+check "a DNS name starting with 127. is not loopback" grep -q "creds.conf:14: setting 'base_url': URL scheme http to 127.attacker.example refused" "$WORK/creds.out"
+check "a ciphertext with one byte changed does not decrypt" grep -q "creds.conf:16: credential 'api_key' (key id 'k1') does not decrypt for site acme4" "$WORK/creds.out"
+check "an unknown key id is named" grep -q "creds.conf:19: credential 'api_key' (key id 'kx') does not decrypt.*not in the keyring" "$WORK/creds.out"
+check "another site's ciphertext does not decrypt here" grep -q "creds.conf:22: credential 'api_key' (key id 'k1') does not decrypt for site acme6" "$WORK/creds.out"
+check "an unknown credential field" grep -q "creds.conf:25: unknown credential 'api_token' for provider housecallpro" "$WORK/creds.out"
+check "... and then the required field is missing" grep -q "creds.conf:25: provider housecallpro needs credential 'api_key'" "$WORK/creds.out"
+check "a ciphertext copied from site acme to acme8 does not decrypt" grep -q "creds.conf:28: credential 'api_key' (key id 'k1') does not decrypt for site acme8" "$WORK/creds.out"
+check "the good site is not reported" bash -c "! grep -q 'site ok' '$WORK/creds.out'"
+check "no secret in the messages" bash -c "! grep -qF -e '$SIM_KEY' -e '$PAYLOAD' '$WORK/creds.out'"
+
 # Usage errors exit 2.
 "${LL[@]}" report --site acme >/dev/null 2>&1; eq "$?" 2 "report without a window: exit 2"
 "${LL[@]}" report --site acme --from 2026-02-30 --to 2026-03-01 >/dev/null 2>&1; eq "$?" 2 "invalid date: exit 2"

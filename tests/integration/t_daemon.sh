@@ -62,7 +62,7 @@ NO_OVERLAP="SELECT count(*) FROM sync_runs a JOIN sync_runs b ON a.integration_i
 MIN_GAP="SELECT coalesce(min(gap), 99) FROM (SELECT extract(epoch FROM started_at - lag(started_at)
   OVER (PARTITION BY integration_id ORDER BY started_at)) AS gap FROM sync_runs WHERE stream = 'jobs') g"
 
-sim_start "$WORK" --api-key "$SIM_KEY" --jobs 150 --customers 100 --estimates 30 --seed 8
+sim_start "$WORK" --api-key-file "$(sim_key_file "$WORK" "$SIM_KEY")" --jobs 150 --customers 100 --estimates 30 --seed 8
 CONN=$(db_create "$T_DB")
 keyring_create "$WORK"
 CONF=$WORK/leadledger.conf
@@ -106,7 +106,7 @@ eq "$(sql "SELECT coalesce(string_agg(status || ': ' || coalesce(error, ''), '; 
 sim_stop
 
 # --- kill -9 of one instance mid-page: the others finish its work ---
-sim_start "$WORK" --api-key "$SIM_KEY" --dataset small --seed 9
+sim_start "$WORK" --api-key-file "$(sim_key_file "$WORK" "$SIM_KEY")" --dataset small --seed 9
 fresh_db kill 6 3600 50 "workers = 2; lease = 4;"
 daemon_start victim LEADLEDGER_FAULT=page_after_upsert:40
 VICTIM=$LAST_PID

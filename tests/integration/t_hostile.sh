@@ -108,7 +108,7 @@ sed -i 's/retry_budget = 3; low_speed_time = 2; low_speed_bytes = 100;/retry_bud
 # Plain http off loopback is refused before any connection.
 sed "s|base_url = \"[^\"]*\"|base_url = \"http://198.51.100.7\"|" "$CONF" >"$WORK/offloop.conf"
 "$LL_BIN" -c "$WORK/offloop.conf" sync >"$WORK/offloop.out" 2>&1
-eq "$?" 1 "http to a non-loopback address is refused"
+eq "$?" 78 "http to a non-loopback address is refused as a configuration error"
 check "with a clear reason" grep -q "only https, or http to a loopback address" "$WORK/offloop.out"
 
 # TLS verification cannot be turned off: a self-signed simulator is refused.
@@ -117,7 +117,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -days 1 \
 ok $? "self-signed certificate made"
 TLS_DIR=$WORK/tls
 mkdir -p "$TLS_DIR"
-"$SIM_BIN" --port 0 --port-file "$TLS_DIR/port" --api-key "$SIM_KEY" --jobs 200 --customers 50 \
+"$SIM_BIN" --port 0 --port-file "$TLS_DIR/port" --api-key-file "$(sim_key_file "$WORK" "$SIM_KEY")" --jobs 200 --customers 50 \
 	--estimates 10 --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" >"$TLS_DIR/log" 2>&1 &
 TLS_PID=$!
 for _ in $(seq 1 100); do [ -s "$TLS_DIR/port" ] && break; sleep 0.1; done

@@ -105,3 +105,46 @@ sed -i "s|keyring = \"$WORK/keyring\"|keyring = \"$WORK/keyring.link\"|" "$CONF"
 "${LL[@]}" check-config >"$WORK/link.out" 2>&1
 eq "$?" 78 "keyring behind a symlink: exit 78"
 check "the message says why" grep -q "symbolic links are refused" "$WORK/link.out"
+
+# Retiring a key: refused while anything still needs it, and while live API
+# tokens were issued under it (unless --force, which says they stop working).
+R=$WORK/retire
+mkdir -p "$R"
+"$LL_BIN" vault keygen --keyring "$R/keyring" --key-id k1 >/dev/null
+RDB=$(db_create "${T_DB}_retire")
+R_CT=$(encrypt_key "$R/keyring" acme "$SIM_KEY")
+write_config "$R/conf" "$RDB" "$R/keyring" <<CONF
+sites = ( $(site_block acme "$R_CT" "$SIM_URL" 100) );
+CONF
+RL=("$LL_BIN" -c "$R/conf")
+"${RL[@]}" migrate >>"$WORK/ll.log" 2>&1
+R_TOKEN=$("${RL[@]}" token create --site acme 2>>"$WORK/ll.log")
+"$LL_BIN" vault keygen --keyring "$R/keyring" --key-id k2 >/dev/null
+"${RL[@]}" vault retire --key-id k2 >"$R/active.out" 2>&1
+eq "$?" 1 "the active key cannot be retired"
+check "... saying so" grep -q "key k2 is the active key" "$R/active.out"
+"${RL[@]}" vault retire --key-id k1 >"$R/file.out" 2>&1
+eq "$?" 1 "k1 cannot be retired while the file holds a ciphertext under it"
+check "... naming the file and line" grep -q "$R/conf:[0-9]*: credential 'api_key' is encrypted under key k1" "$R/file.out"
+sed -i "s|$R_CT|$(encrypt_key "$R/keyring" acme "$SIM_KEY")|" "$R/conf"
+"${RL[@]}" migrate >>"$WORK/ll.log" 2>&1
+T_DB=${T_DB}_retire sql "UPDATE site_integrations SET credentials = '{\"api_key\": \"$R_CT\"}'" >/dev/null
+"${RL[@]}" vault retire --key-id k1 >"$R/db.out" 2>&1
+eq "$?" 1 "... nor while the database holds credentials under it"
+check "... saying rewrap first" grep -q "still holds credentials under key k1: run leadledger vault rewrap first" "$R/db.out"
+"${RL[@]}" vault rewrap >>"$WORK/ll.log" 2>&1
+"${RL[@]}" vault retire --key-id k1 >"$R/token.out" 2>&1
+eq "$?" 1 "... nor while a live API token was issued under it"
+check "... naming the token and what to do" grep -q "1 live API token (id 1) was issued under key k1 and would stop working" "$R/token.out"
+check "k1 is still in the keyring" grep -q "^k1 " "$R/keyring"
+"${RL[@]}" vault retire --key-id k1 --force >"$R/force.out" 2>&1
+ok $? "--force retires it"
+check "... saying the token no longer works" grep -q "key k1 retired; the API tokens issued under it no longer work" "$R/force.out"
+check "k1 is gone from the keyring" bash -c "! grep -q '^k1 ' '$R/keyring' && grep -q '^k2 ' '$R/keyring' && grep -q '^active=k2' '$R/keyring'"
+eq "$(stat -c %a "$R/keyring")" 600 "the rewritten keyring is mode 0600"
+"${RL[@]}" check-config >>"$WORK/ll.log" 2>&1
+ok $? "the configuration still checks out without k1"
+timeout 5 "$LLD_BIN" -c "$R/conf" >"$R/daemon.log" 2>&1
+check "leadledgerd warns at start about tokens issued under a key no longer there" \
+	grep -q "1 live API token was issued under vault key 'k1', which is not in the keyring" "$R/daemon.log"
+check "... never printing the token" bash -c "! grep -qF '${R_TOKEN#llt_}' '$R/daemon.log'"

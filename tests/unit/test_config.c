@@ -90,7 +90,7 @@ static void api_block(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
 		snprintf(text, sizeof text, "database = \"x\";\nkeyring = \"/k\";\n"
-			 "api = { listen = \"%s\"; threads = 2; };\n", good[i]);
+			 "api = { listen = \"%s\"; threads = 2; public = true; };\n", good[i]);
 		assert_int_equal(load(text, msgs, sizeof msgs), 0);
 	}
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -105,6 +105,52 @@ static void api_block(void **state)
 	assert_non_null(strstr(msgs, "t.conf:3: 'threads' = 0 is out of range"));
 	assert_non_null(strstr(msgs, "t.conf:3: api dashboard must be an absolute path"));
 	assert_non_null(strstr(msgs, "t.conf:3: unknown key 'port' in api"));
+}
+
+/* Serving other hosts must be meant; trusted proxies are addresses. */
+static void api_exposure(void **state)
+{
+	char msgs[2048];
+
+	(void)state;
+	assert_int_equal(load("database = \"x\";\nkeyring = \"/k\";\n"
+			      "api = { listen = \"0.0.0.0:8470\";\n"
+			      "  metrics_listen = \"[::]:9470\"; };\n", msgs, sizeof msgs), -1);
+	assert_non_null(strstr(msgs, "t.conf:3: api listen \"0.0.0.0:8470\" is not a loopback "
+			       "address: add public = true;"));
+	assert_non_null(strstr(msgs, "t.conf:4: api metrics_listen \"[::]:9470\" is not a loopback"));
+	assert_int_equal(load("database = \"x\";\nkeyring = \"/k\";\n"
+			      "api = { listen = \"127.0.0.2:8470\"; metrics_listen = \"[::1]:0\";\n"
+			      "  trusted_proxies = [ \"127.0.0.1\", \"::1\", \"[::1]\" ]; };\n",
+			      msgs, sizeof msgs), 0);
+	assert_int_equal(load("database = \"x\";\nkeyring = \"/k\";\n"
+			      "api = { public = 1;\n  trusted_proxies = [ \"proxy.example\" ]; };\n",
+			      msgs, sizeof msgs), -1);
+	assert_non_null(strstr(msgs, "t.conf:3: api public must be true or false"));
+	assert_non_null(strstr(msgs, "t.conf:4: api trusted_proxies: \"proxy.example\" is not a numeric"));
+}
+
+/* Text the database or the report would choke on later is refused now. */
+static void text_plan_and_zone(void **state)
+{
+	char msgs[4096];
+
+	(void)state;
+	assert_int_equal(load("database = \"x\";\nkeyring = \"/k\";\n"
+			      "sites = (\n"
+			      " { id = \"a\"; name = \"Caf\xe9 Plumbing\"; plan = \"elite\"; timezone = \"UTC\"; },\n"
+			      " { id = \"b\"; name = \"B\"; plan = \"elite\";\n   timezone = \"leapseconds\"; },\n"
+			      " { id = \"c\"; name = \"C\";\n   plan = \"Elite\"; timezone = \"UTC\"; },\n"
+			      " { id = \"d\"; name = \"Caf\xc3\xa9\"; plan = \"basic\"; timezone = \"Europe/Berlin\";\n"
+			      "   lead_sources = ( { channel = \"google\"; exact = [ \"G\xff\" ]; } ); }\n"
+			      ");\n", msgs, sizeof msgs), -1);
+	assert_non_null(strstr(msgs, "t.conf:4: 'name' is not valid UTF-8"));
+	assert_non_null(strstr(msgs, "t.conf:6: unknown time zone 'leapseconds'"));
+	assert_non_null(strstr(msgs, "t.conf:8: unknown plan 'Elite' (plans: basic, pro, elite"));
+	assert_non_null(strstr(msgs, "t.conf:10: rule patterns must be non-empty UTF-8 strings"));
+	/* Well-formed UTF-8 and a real zone pass. */
+	assert_null(strstr(msgs, "'d'"));
+	assert_null(strstr(msgs, "Europe/Berlin"));
 }
 
 static void syntax_error_has_line(void **state)
@@ -235,6 +281,8 @@ int main(void)
 		cmocka_unit_test(errors_name_file_and_line),
 		cmocka_unit_test(syntax_error_has_line),
 		cmocka_unit_test(api_block),
+		cmocka_unit_test(api_exposure),
+		cmocka_unit_test(text_plan_and_zone),
 		cmocka_unit_test(classify_brief_examples),
 		cmocka_unit_test(site_overrides_come_first),
 		cmocka_unit_test(time_parsing),
