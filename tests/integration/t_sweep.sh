@@ -134,7 +134,8 @@ eq "$(sql "SELECT count(*) FROM estimates WHERE vanished_at IS NOT NULL")" \
 	"$(sim_get /_sim/hidden | jq '.estimates | length')" "4 estimates missing from two complete sweeps: deleted"
 eq "$(live_vanished)" 0 "no live record deleted along the way"
 
-# --- kill -9 between look-up batches ---
+# --- kill -9 between look-up batches (fault points: the sanitizer build) ---
+[ "${LL_VALGRIND:-0}" = 1 ] && exit 0
 sim_get "/_sim/vanish?jobs=130&seed=60" >/dev/null
 HIDDEN=$(hidden_jobs)
 LEADLEDGER_FAULT=sweep_batch_committed:1 "${LL[@]}" sync --full >>"$WORK/ll.log" 2>&1
