@@ -2,8 +2,8 @@
 
 #include <string.h>
 
-#include "log.h"
-#include "migrate.h"
+#include "util/log.h"
+#include "store/migrate.h"
 
 void ll_app_init(struct ll_app *app)
 {

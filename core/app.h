@@ -7,11 +7,11 @@
 #ifndef LL_APP_H
 #define LL_APP_H
 
-#include "configfile.h"
-#include "db.h"
-#include "loader.h"
-#include "rules.h"
-#include "vault.h"
+#include "config/config.h"
+#include "store/db.h"
+#include "provider/loader.h"
+#include "config/rules.h"
+#include "vault/vault.h"
 
 #define LL_EXIT_OK 0
 #define LL_EXIT_RUNTIME 1

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "configfile.h"
-#include "rules.h"
+#include "config/config.h"
+#include "config/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

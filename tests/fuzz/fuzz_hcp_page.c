@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "../../plugins/housecallpro/housecallpro.c"
-#include "host.h"
+#include "provider/host.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -22,11 +22,11 @@ build() { # build TARGET SOURCES...
 	clang $CFLAGS -I"$ROOT/core" -I"$ROOT/include" -I"$BUILD" $(pkg-config --cflags $PKGS) \
 		-o "$WORK/$target" "$@" $(pkg-config --libs $PKGS) -ldl
 }
-build fuzz_vault_parse "$ROOT/tests/fuzz/fuzz_vault_parse.c" "$ROOT/core/vault.c"
+build fuzz_vault_parse "$ROOT/tests/fuzz/fuzz_vault_parse.c" "$ROOT/core/vault/vault.c"
 # shellcheck disable=SC2086
-build fuzz_hcp_page "$ROOT/tests/fuzz/fuzz_hcp_page.c" $CORE "$BUILD/core/migrations_sql.c"
+build fuzz_hcp_page "$ROOT/tests/fuzz/fuzz_hcp_page.c" $CORE "$BUILD/core/store/migrations_sql.c"
 # shellcheck disable=SC2086
-build fuzz_config "$ROOT/tests/fuzz/fuzz_config.c" $CORE "$BUILD/core/migrations_sql.c"
+build fuzz_config "$ROOT/tests/fuzz/fuzz_config.c" $CORE "$BUILD/core/store/migrations_sql.c"
 export LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp
 status=0
 for target in vault_parse hcp_page config; do

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vault.h"
+#include "vault/vault.h"
 
 int main(int argc, char **argv)
 {

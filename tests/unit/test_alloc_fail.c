@@ -15,12 +15,12 @@
 #include <string.h>
 
 #include "../../plugins/housecallpro/housecallpro.c"
-#include "configfile.h"
-#include "host.h"
-#include "pagemap.h"
-#include "rules.h"
+#include "config/config.h"
+#include "provider/host.h"
+#include "sync/pagemap.h"
+#include "config/rules.h"
 #include "testing.h"
-#include "vault.h"
+#include "vault/vault.h"
 
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/lsan_interface.h>

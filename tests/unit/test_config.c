@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "configfile.h"
-#include "report.h"
-#include "rules.h"
+#include "config/config.h"
+#include "report/report.h"
+#include "config/rules.h"
 #include "testing.h"
-#include "timeutil.h"
+#include "util/timeutil.h"
 
 #define CT "v1:k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 

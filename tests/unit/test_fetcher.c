@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "fetcher.h"
+#include "sync/fetcher.h"
 #include "testing.h"
 
 #define PAGES 20

@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "host.h"
-#include "loader.h"
+#include "provider/host.h"
+#include "provider/loader.h"
 #include "testing.h"
-#include "timeutil.h"
+#include "util/timeutil.h"
 
 static const char *env_dir(const char *name)
 {

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "testing.h"
-#include "vault.h"
+#include "vault/vault.h"
 
 static const struct ll_vault_ad AD = { "patton-plumbing", "housecallpro", "api_key" };
 

@@ -1,0 +1,441 @@
+#include "ac_config.h"
+#include "provider/http.h"
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/netaddr.h"
+#include "util/timeutil.h"
+
+#define JSON_MAX_DEPTH 64
+
+int ll_http_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void ll_http_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+int ll_http_client_init(struct ll_http_client *c,
+			const struct ll_http_policy *policy,
+			const char *log_prefix)
+{
+	memset(c, 0, sizeof *c);
+	c->policy = policy;
+	c->log_prefix = log_prefix;
+	if (pthread_mutex_init(&c->lock, NULL) != 0)
+		return -1;
+	c->idle[0] = curl_easy_init();
+	if (!c->idle[0]) {
+		pthread_mutex_destroy(&c->lock);
+		return -1;
+	}
+	c->n_idle = 1;
+	return 0;
+}
+
+void ll_http_client_release(struct ll_http_client *c)
+{
+	while (c->n_idle > 0)
+		curl_easy_cleanup(c->idle[--c->n_idle]);
+	pthread_mutex_destroy(&c->lock);
+}
+
+void ll_http_client_set_rate(struct ll_http_client *c, int64_t per_minute)
+{
+	c->interval_us = per_minute > 0 ? 60000000 / per_minute : 0;
+}
+
+void ll_http_stats_get(struct ll_http_client *c, struct ll_http_stats *out)
+{
+	pthread_mutex_lock(&c->lock);
+	*out = c->stats;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static CURL *handle_get(struct ll_http_client *c)
+{
+	CURL *h = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->n_idle > 0)
+		h = c->idle[--c->n_idle];
+	pthread_mutex_unlock(&c->lock);
+	return h ? h : curl_easy_init();
+}
+
+static void handle_put(struct ll_http_client *c, CURL *h)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->n_idle < LL_HTTP_IDLE_HANDLES) {
+		c->idle[c->n_idle++] = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (h)
+		curl_easy_cleanup(h);
+}
+
+void ll_http_response_release(struct ll_http_response *rs)
+{
+	if (rs->json)
+		json_object_put(rs->json);
+	rs->json = NULL;
+}
+
+/* Plain http only to a loopback IP literal or "localhost": a DNS name
+ * that merely starts with "127." is not loopback. */
+static int loopback_host(const char *host)
+{
+	struct sockaddr_storage a;
+
+	return strcasecmp(host, "localhost") == 0 ||
+	       (ll_parse_host(host, &a) == 0 && ll_addr_is_loopback(&a));
+}
+
+int ll_http_url_allowed(const char *url, int *plain_http, char *err,
+			size_t errlen)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int rc = -1;
+
+	*plain_http = 0;
+	if (!u) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "malformed URL");
+	} else if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
+		snprintf(err, errlen, "URL scheme %s refused: only https, or http to a loopback "
+			 "address", scheme);
+	} else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "malformed URL: no host");
+	} else if (strcmp(scheme, "https") == 0) {
+		rc = 0;
+	} else if (loopback_host(host)) {
+		*plain_http = 1;
+		rc = 0;
+	} else {
+		snprintf(err, errlen, "URL scheme %s to %s refused: only https, or "
+			 "http to a loopback address", scheme, host);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+int64_t ll_backoff_ms(const struct ll_http_policy *p, int attempt,
+		      long retry_after_s)
+{
+	int64_t ceiling = p->backoff_base_ms, delay;
+
+	for (int i = 0; i < attempt && ceiling < p->backoff_cap_ms; i++)
+		ceiling *= 2;
+	if (ceiling > p->backoff_cap_ms)
+		ceiling = p->backoff_cap_ms;
+	/* Full jitter (AWS architecture blog): uniform in [0, ceiling]. */
+	delay = ceiling > 0 ? (int64_t)randombytes_uniform((uint32_t)ceiling + 1) : 0;
+	if (retry_after_s > 0 && delay < (int64_t)retry_after_s * 1000)
+		delay = (int64_t)retry_after_s * 1000;
+	return delay;
+}
+
+struct body {
+	struct ll_buf buf;
+	int overflow;
+};
+
+static size_t write_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct body *b = userdata;
+	size_t n = size * nmemb;
+
+	if (ll_buf_append(&b->buf, ptr, n) < 0) {
+		b->overflow = 1;
+		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+static int transient_curl_error(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int transient_status(long status)
+{
+	return status == 408 || status == 429 || status == 500 ||
+	       status == 502 || status == 503 || status == 504;
+}
+
+/* Sleep in slices so a stop request is seen promptly. */
+static int sleep_ms(struct ll_http_client *c, int64_t ms)
+{
+	while (ms > 0) {
+		int64_t slice = ms > 200 ? 200 : ms;
+		struct timespec ts = { (time_t)(slice / 1000), (long)(slice % 1000) * 1000000L };
+
+		if (c->stop && *c->stop)
+			return -1;
+		nanosleep(&ts, NULL);
+		ms -= slice;
+	}
+	return 0;
+}
+
+/* Wait for this request's start slot under the configured rate.  The slot
+ * is reserved before sleeping, so threads queue up in order. */
+static int wait_for_slot(struct ll_http_client *c)
+{
+	int64_t now, slot;
+
+	if (c->interval_us == 0)
+		return 0;
+	now = ll_monotonic_ms() * 1000;
+	pthread_mutex_lock(&c->lock);
+	slot = c->next_slot_us > now ? c->next_slot_us : now;
+	c->next_slot_us = slot + c->interval_us;
+	pthread_mutex_unlock(&c->lock);
+	return sleep_ms(c, (slot - now + 999) / 1000);
+}
+
+static struct json_object *parse_json(const char *text, size_t len,
+				      char *err, size_t errlen)
+{
+	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	struct json_object *obj;
+	enum json_tokener_error je;
+
+	if (!tok) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, text, (int)len);
+	je = json_tokener_get_error(tok);
+	if (je == json_tokener_success && json_tokener_get_parse_end(tok) < len) {
+		json_object_put(obj);
+		obj = NULL;
+		snprintf(err, errlen, "response has trailing data after JSON");
+	} else if (je != json_tokener_success) {
+		json_object_put(obj);
+		obj = NULL;
+		snprintf(err, errlen, "response is not valid JSON: %s%s",
+			 je == json_tokener_continue ? "truncated" : json_tokener_error_desc(je),
+			 memchr(text, '\0', len) ? " (contains NUL)" : "");
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+/* One attempt.  Returns the curl code; *status is the HTTP status. */
+static CURLcode attempt(struct ll_http_client *c, CURL *h,
+			const struct ll_http_request *rq, int plain_http,
+			struct body *b, long *status, long *retry_after)
+{
+	const struct ll_http_policy *p = c->policy;
+	struct curl_slist *hdrs = NULL, *tmp;
+	CURLcode cc;
+	curl_off_t ra = 0;
+
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, plain_http ? "http" : "https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)p->connect_timeout_s);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)p->timeout_s);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, (long)p->low_speed_bytes);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)p->low_speed_time_s);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)p->max_body_bytes);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "leadledger/" PACKAGE_VERSION);
+	if (rq->method && strcmp(rq->method, "POST") == 0) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+	}
+	hdrs = curl_slist_append(NULL, "Accept: application/json");
+	for (size_t i = 0; hdrs && i < rq->n_headers; i++) {
+		char line[4096];
+		int n = snprintf(line, sizeof line, "%s: %s", rq->headers[i].name,
+				 rq->headers[i].value);
+
+		tmp = n > 0 && (size_t)n < sizeof line ? curl_slist_append(hdrs, line) : NULL;
+		sodium_memzero(line, sizeof line);
+		if (!tmp) {
+			curl_slist_free_all(hdrs);
+			return CURLE_OUT_OF_MEMORY;
+		}
+		hdrs = tmp;
+	}
+	if (!hdrs)
+		return CURLE_OUT_OF_MEMORY;
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	cc = curl_easy_perform(h);
+	*status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
+	    ra > 0 && ra < 7 * 86400)
+		*retry_after = (long)ra;
+	else
+		*retry_after = 0;
+	/* curl copies headers; wipe ours, which may hold the API key. */
+	for (tmp = hdrs; tmp; tmp = tmp->next)
+		sodium_memzero(tmp->data, strlen(tmp->data));
+	curl_slist_free_all(hdrs);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	return cc;
+}
+
+static void url_for_log(const char *url, char *out, size_t len)
+{
+	/* Drop the query string: it could carry a token in other CRMs. */
+	snprintf(out, len, "%.*s", (int)strcspn(url, "?"), url);
+}
+
+static enum ll_status perform(struct ll_http_client *c, CURL *h,
+			      const struct ll_http_request *rq,
+			      struct ll_http_response *rs, char *err, size_t errlen)
+{
+	const struct ll_http_policy *p = c->policy;
+	int64_t started = ll_monotonic_ms();
+	char logurl[512];
+	int plain_http;
+	struct body b;
+
+	memset(rs, 0, sizeof *rs);
+	if (ll_http_url_allowed(rq->url, &plain_http, err, errlen) < 0)
+		return LL_ERR_CONFIG;
+	url_for_log(rq->url, logurl, sizeof logurl);
+	ll_buf_init(&b.buf, (size_t)p->max_body_bytes);
+	for (int i = 0;; i++) {
+		long status = 0, retry_after = 0;
+		CURLcode cc;
+		int transient;
+		int64_t delay;
+
+		ll_buf_reset(&b.buf);
+		b.overflow = 0;
+		if (wait_for_slot(c) < 0) {
+			ll_buf_release(&b.buf);
+			snprintf(err, errlen, "%s: stopped while waiting to send", logurl);
+			return LL_ERR_TRANSIENT;
+		}
+		cc = attempt(c, h, rq, plain_http, &b, &status, &retry_after);
+		pthread_mutex_lock(&c->lock);
+		c->stats.api_calls++;
+		c->stats.bytes += (int64_t)b.buf.len;
+		if (status == 429)
+			c->stats.http_429++;
+		pthread_mutex_unlock(&c->lock);
+		rs->status = status;
+		rs->retry_after_s = retry_after;
+		ll_log(LL_LOG_DEBUG, "%s: %s %s -> %ld (%s) %zu bytes", c->log_prefix,
+		       rq->method ? rq->method : "GET", logurl, status,
+		       curl_easy_strerror(cc), b.buf.len);
+		if (b.overflow || cc == CURLE_FILESIZE_EXCEEDED) {
+			snprintf(err, errlen, "%s: response body larger than %lld bytes, "
+				 "refused", logurl, (long long)p->max_body_bytes);
+			ll_buf_release(&b.buf);
+			return LL_ERR_DATA;
+		}
+		if (cc == CURLE_OK && status >= 200 && status < 300) {
+			rs->json = parse_json(b.buf.data ? b.buf.data : "", b.buf.len,
+					      err, errlen);
+			ll_buf_release(&b.buf);
+			return rs->json ? LL_OK : LL_ERR_DATA;
+		}
+		if (cc == CURLE_OK && (status == 401 || status == 403)) {
+			snprintf(err, errlen, "%s: HTTP %ld: credentials refused", logurl, status);
+			ll_buf_release(&b.buf);
+			return LL_ERR_AUTH;
+		}
+		transient = cc == CURLE_OK ? transient_status(status) : transient_curl_error(cc);
+		if (cc == CURLE_OK && !transient)
+			snprintf(err, errlen, "%s: HTTP %ld%s", logurl, status,
+				 status >= 300 && status < 400 ? " (redirects are refused)" : "");
+		else if (cc == CURLE_OK)
+			snprintf(err, errlen, "%s: HTTP %ld after %d attempts", logurl,
+				 status, i + 1);
+		else
+			snprintf(err, errlen, "%s: %s after %d attempts", logurl,
+				 curl_easy_strerror(cc), i + 1);
+		if (!transient) {
+			ll_buf_release(&b.buf);
+			return cc == CURLE_OK ? LL_ERR_DATA : LL_ERR_TRANSIENT;
+		}
+		delay = ll_backoff_ms(p, i, retry_after);
+		if (i + 1 >= p->max_attempts ||
+		    ll_monotonic_ms() - started + delay > p->retry_budget_s * 1000) {
+			ll_buf_release(&b.buf);
+			if (status == 429) {
+				/* The caller defers the job instead of sleeping. */
+				if (rs->retry_after_s == 0)
+					rs->retry_after_s = (long)((delay + 999) / 1000);
+				pthread_mutex_lock(&c->lock);
+				c->stats.last_retry_after_s = rs->retry_after_s;
+				pthread_mutex_unlock(&c->lock);
+				return LL_ERR_RATE_LIMIT;
+			}
+			return LL_ERR_TRANSIENT;
+		}
+		pthread_mutex_lock(&c->lock);
+		c->stats.retries++;
+		pthread_mutex_unlock(&c->lock);
+		ll_log(LL_LOG_INFO, "%s: %s: %s; retry %d in %lld ms", c->log_prefix,
+		       logurl, cc == CURLE_OK ? "transient HTTP status" : curl_easy_strerror(cc),
+		       i + 1, (long long)delay);
+		if (sleep_ms(c, delay) < 0) {
+			ll_buf_release(&b.buf);
+			snprintf(err, errlen, "%s: stopped while waiting to retry", logurl);
+			return LL_ERR_TRANSIENT;
+		}
+	}
+}
+
+enum ll_status ll_http_perform(struct ll_http_client *c,
+			       const struct ll_http_request *rq,
+			       struct ll_http_response *rs, char *err,
+			       size_t errlen)
+{
+	CURL *h = handle_get(c);
+	enum ll_status st;
+
+	if (!h) {
+		memset(rs, 0, sizeof *rs);
+		snprintf(err, errlen, "out of memory");
+		return LL_ERR_INTERNAL;
+	}
+	st = perform(c, h, rq, rs, err, errlen);
+	handle_put(c, h);
+	return st;
+}

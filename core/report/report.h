@@ -1,0 +1,90 @@
+/*
+ * Revenue and jobs per channel for a site over a window of local dates.
+ *
+ * Counts completed (status_class 1), not deleted, not vanished jobs whose
+ * resolved date, seen in the site's time zone, falls on a date from `from`
+ * to `to` inclusive.  The window is cut by PostgreSQL (local midnight of
+ * `from` to local midnight after `to`, AT TIME ZONE), so DST days are 23
+ * or 25 hours long as they should be.  Money is summed in integer cents.
+ */
+#ifndef LL_REPORT_H
+#define LL_REPORT_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store/db.h"
+#include "config/rules.h"
+
+/*
+ * SQL fragments shared by every query that counts records, so the report,
+ * the API and the lists agree by construction.  Arguments are SQL text: a
+ * table alias, or expressions such as "$2".
+ */
+/* A record the CRM still has: neither deleted there nor gone from a sweep. */
+#define LL_SQL_LIVE(t) "NOT " t ".deleted AND " t ".vanished_at IS NULL"
+/* A job whose revenue counts (the predicate of the partial index
+ * jobs_report_idx, so the report reads the index alone). */
+#define LL_SQL_COUNTED_JOB(t) t ".status_class = 1 AND " LL_SQL_LIVE(t)
+/* The instant col falls on a local date from `from` to `to` inclusive in
+ * time zone tz: cut at local midnights, so DST days last 23 or 25 hours. */
+#define LL_SQL_ON_LOCAL_DAYS(col, from, to, tz) \
+	col " >= (" from "::date)::timestamp AT TIME ZONE " tz " AND " \
+	col " < (" to "::date + 1)::timestamp AT TIME ZONE " tz
+
+enum ll_report_format { LL_FORMAT_TABLE, LL_FORMAT_JSON, LL_FORMAT_CSV };
+
+struct ll_report_row {
+	enum ll_channel channel;
+	int64_t jobs;
+	int64_t cents;
+};
+
+struct ll_report {
+	const char *site;
+	const char *site_name;
+	const char *timezone;
+	char from[11];
+	char to[11];
+	struct ll_report_row rows[LL_CH_COUNT]; /* revenue desc, then name */
+	int64_t jobs;
+	int64_t cents;
+};
+
+int ll_report_parse_format(const char *s, enum ll_report_format *out);
+
+/* 0 when from and to are dates YYYY-MM-DD, from <= to, and the window
+ * holds at most max_days days; -1 otherwise. */
+int ll_report_check_dates(const char *from, const char *to, int64_t max_days);
+/* The N days ending today in tz, today included. */
+int ll_report_days_window(struct ll_db *db, const char *tz, int64_t days,
+			  char from[11], char to[11], char *err, size_t errlen);
+int ll_report_run(struct ll_db *db, struct ll_report *r, char *err, size_t errlen);
+void ll_report_print(const struct ll_report *r, enum ll_report_format fmt, FILE *out);
+/* The report as the design brief's JSON object (a new reference). */
+struct json_object *ll_report_json(const struct ll_report *r);
+/* One line of compact JSON. */
+void ll_json_print(struct json_object *o, FILE *out);
+
+/* Jobs and revenue per channel per day, ISO week (starting Monday) or
+ * month of local dates: a new object {site, from, to, timezone, bucket,
+ * buckets: [{start, jobs, revenue_cents, categories: {<channel>: {jobs,
+ * revenue_cents}}}]} with every bucket that meets the window, empty ones
+ * included.  The first and last buckets count only the days inside the
+ * window, so the buckets add up to the report.  NULL with err filled. */
+struct json_object *ll_report_series_json(struct ll_db *db, const struct ll_report *r,
+					  const char *bucket, char *err, size_t errlen);
+
+/* The raw lead sources that fell into `unknown` in the window, most jobs
+ * first, so an operator can see which rules to add: a new object
+ * {site, from, to, unknown_lead_sources: [{lead_source, jobs,
+ * revenue_cents}]}, or NULL with err filled. */
+struct json_object *ll_report_unknown_json(struct ll_db *db, const struct ll_report *r,
+					   int limit, char *err, size_t errlen);
+void ll_report_unknown_print(struct json_object *u, enum ll_report_format fmt, FILE *out);
+
+/* "51905.00" from 5190500 */
+void ll_format_cents(int64_t cents, char *out, size_t len);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * Writing synced records: idempotent, de-duplicated upserts into the four
+ * record tables (jobs, customers, estimates, employees).
+ *
+ * An upsert never overwrites a stored row with an older version
+ * (remote_updated_at guard), so replaying a page is harmless.  The caller
+ * owns the transaction.
+ */
+#ifndef LL_STORE_H
+#define LL_STORE_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "store/db.h"
+#include "provider/host.h"
+#include "config/rules.h"
+
+struct ll_store_row {
+	struct ll_record rec;
+	struct json_object *raw; /* borrowed from the page */
+	int64_t resolved_us;
+	int has_resolved;
+	const char *lead_source; /* effective raw lead source, borrowed from rec */
+	const char *origin;      /* "own", "customer" or NULL */
+	enum ll_channel channel;
+};
+
+/* The record table of an entity, or NULL for an entity the host does not
+ * know (callers then fail with an error, never guess a table). */
+const char *ll_entity_table(enum ll_entity e);
+
+/* Choose the record's lead source (own, else its customer's) and channel. */
+void ll_store_classify(struct ll_store_row *row, const struct ll_rules *rules);
+
+/* Drop duplicate external ids, keeping the newest updated_at (the later
+ * one on a tie).  Returns the new count; dropped rows are released. */
+size_t ll_store_dedupe(struct ll_store_row *rows, size_t n);
+
+/* Create the session's staging table if missing: once per connection
+ * session before the first upsert (idempotent; a reconnect needs it again).
+ * 0, or -1 with err filled. */
+int ll_store_stage(struct ll_db *db, char *err, size_t errlen);
+
+/* Append the COPY text of rows (de-duplicated) to out.  Touches no
+ * connection, so a worker thread can build it.  0, or -1 out of memory. */
+int ll_store_copy_data(const struct ll_store_row *rows, size_t n, struct ll_buf *out);
+
+/* Upsert the n rows of copy_data (from ll_store_copy_data) inside the
+ * caller's open transaction (-1 otherwise).  sweep_id > 0 marks them seen
+ * by that full sweep (also rows whose stored version is newer).  Counts
+ * inserted and updated rows. */
+int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+		    int64_t sweep_id, const struct ll_buf *copy_data, size_t n,
+		    int64_t *inserted, int64_t *updated, char *err, size_t errlen);
+
+/*
+ * Full sweeps.  Rows the sweep listed carry its id (last_seen_sweep); the
+ * others are "unseen": candidates for deletion, deleted only once proven
+ * gone (sync/sweep.c).
+ */
+struct ll_id_list {
+	char **v;
+	size_t n;
+};
+
+void ll_id_list_release(struct ll_id_list *l);
+
+/* Rows the sweep listed, and live rows it did not. */
+int ll_store_sweep_count(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+			 int64_t sweep_id, int64_t *seen, int64_t *unseen, char *err,
+			 size_t errlen);
+/* Up to limit external ids of rows the sweep listed (seen) or of live rows
+ * it did not (longest missed first).  On success release out. */
+int ll_store_sweep_ids(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+		       int64_t sweep_id, int seen, int64_t limit, struct ll_id_list *out,
+		       char *err, size_t errlen);
+/* Soft-delete one record the CRM says it no longer has; adds to *count. */
+int ll_store_vanish(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+		    const char *external_id, int64_t *count, char *err, size_t errlen);
+/* After a complete sweep: every live row it did not list has been missed
+ * once more, and those missed by two consecutive complete sweeps are
+ * soft-deleted (*vanished counts them). */
+int ll_store_sweep_settle(struct ll_db *db, enum ll_entity e, int64_t integration_id,
+			  int64_t sweep_id, int64_t *vanished, char *err, size_t errlen);
+
+#endif
