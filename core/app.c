@@ -2,8 +2,8 @@
 
 #include <string.h>
 
-#include "util/log.h"
 #include "store/migrate.h"
+#include "util/log.h"
 
 void ll_app_init(struct ll_app *app)
 {
@@ -84,20 +84,12 @@ int ll_app_connect(struct ll_app *app)
 	return LL_EXIT_OK;
 }
 
-int ll_check_schema(struct ll_db *db)
+int ll_app_check_schema(struct ll_app *app, struct ll_db *db)
 {
-	struct ll_migrate_status st;
 	char err[512];
+	int rc = ll_migrate_current(db ? db : &app->db, err, sizeof err);
 
-	if (ll_migrate_status(db, &st, err, sizeof err) < 0) {
+	if (rc <= 0)
 		ll_error("%s", err);
-		return LL_EXIT_RUNTIME;
-	}
-	if (st.dirty || st.unknown || st.pending) {
-		ll_error("database schema: %d pending, %d unknown, %d dirty migration(s); "
-			 "run 'leadledger migrate' with this version", st.pending, st.unknown,
-			 st.dirty);
-		return LL_EXIT_CONFIG;
-	}
-	return LL_EXIT_OK;
+	return rc < 0 ? LL_EXIT_RUNTIME : rc == 0 ? LL_EXIT_CONFIG : LL_EXIT_OK;
 }

@@ -8,9 +8,9 @@
 #define LL_APP_H
 
 #include "config/config.h"
-#include "store/db.h"
-#include "provider/loader.h"
 #include "config/rules.h"
+#include "provider/loader.h"
+#include "store/db.h"
 #include "vault/vault.h"
 
 #define LL_EXIT_OK 0
@@ -43,7 +43,8 @@ int ll_app_load_keyring(struct ll_app *app);
  * the other integrations) and 0 is returned. */
 int ll_app_check_credentials(struct ll_app *app, int strict);
 int ll_app_connect(struct ll_app *app);
-/* Refuse pending, unknown or dirty migrations (daemon start). */
-int ll_check_schema(struct ll_db *db);
+/* Refuse a schema other than this binary's (pending, unknown or dirty
+ * migrations), on db or, when NULL, the app's connection. */
+int ll_app_check_schema(struct ll_app *app, struct ll_db *db);
 
 #endif

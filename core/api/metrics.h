@@ -8,8 +8,8 @@
 #ifndef LL_METRICS_H
 #define LL_METRICS_H
 
-#include "util/buf.h"
 #include "store/db.h"
+#include "util/buf.h"
 
 /* Append the exposition to out.  0, or -1 with err filled. */
 int ll_metrics_render(struct ll_db *db, struct ll_buf *out, char *err, size_t errlen);

@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/log.h"
 #include "report/report.h"
 #include "report/status.h"
+#include "util/log.h"
+#include "util/number.h"
 #include "util/timeutil.h"
 
 #define MAX_DAYS 3660      /* ten years: bounds every window */

@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include "api/gate.h"
+#include "api/metrics.h"
 #include "api/routes.h"
 #include "util/buf.h"
 #include "util/log.h"
-#include "api/metrics.h"
 #include "util/netaddr.h"
 #include "util/timeutil.h"
 #include "vault/token.h"

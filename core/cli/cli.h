@@ -9,6 +9,16 @@ struct ll_cli {
 	struct ll_app app;
 };
 
+/* Load the configuration (and connect): an exit code, errors printed. */
+int ll_cli_need_config(struct ll_cli *cli);
+int ll_cli_need_db(struct ll_cli *cli);
+
+int ll_cmd_check_config(struct ll_cli *cli, int argc, char **argv);
+int ll_cmd_providers(struct ll_cli *cli, int argc, char **argv);
+int ll_cmd_migrate(struct ll_cli *cli, int argc, char **argv);
+int ll_cmd_recategorize(struct ll_cli *cli, int argc, char **argv);
+int ll_cmd_sync(struct ll_cli *cli, int argc, char **argv);
+int ll_cmd_report(struct ll_cli *cli, int argc, char **argv);
 int ll_cmd_vault(struct ll_cli *cli, int argc, char **argv);
 int ll_cmd_token(struct ll_cli *cli, int argc, char **argv);
 int ll_cmd_status(struct ll_cli *cli, int argc, char **argv);

@@ -5,9 +5,9 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "util/log.h"
 #include "report/report.h"
 #include "report/status.h"
+#include "util/log.h"
 
 static const char *str(struct json_object *o, const char *key)
 {

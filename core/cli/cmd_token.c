@@ -9,9 +9,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "util/log.h"
-#include "store/registry.h"
 #include "report/report.h"
+#include "store/registry.h"
+#include "util/log.h"
+#include "util/number.h"
 #include "util/timeutil.h"
 #include "vault/token.h"
 
@@ -88,7 +89,7 @@ int ll_cmd_token(struct ll_cli *cli, int argc, char **argv)
 		return LL_EXIT_USAGE;
 	}
 	if ((rc = ll_app_load_config(&cli->app, cli->config_path)) ||
-	    (rc = ll_app_connect(&cli->app)) || (rc = ll_check_schema(&cli->app.db)))
+	    (rc = ll_app_connect(&cli->app)) || (rc = ll_app_check_schema(&cli->app, NULL)))
 		return rc;
 	if (strcmp(sub, "create") == 0)
 		return token_create(cli, site, label);

@@ -9,6 +9,7 @@
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/netaddr.h"
+#include "util/number.h"
 #include "util/timeutil.h"
 #include "util/utf8.h"
 #include "vault/vault.h"
@@ -23,37 +24,10 @@
 #define LL_SYSCONFDIR "/usr/local/etc"
 #endif
 
-const struct ll_setting_def ll_host_settings[LL_HS_COUNT + 1] = {
-	[LL_HS_SYNC_INTERVAL] = { "sync_interval", LL_SETTING_INT, "7200", 1, 31 * 86400,
-		"seconds between incremental syncs" },
-	[LL_HS_FULL_SWEEP_INTERVAL] = { "full_sweep_interval", LL_SETTING_INT, "604800", 0,
-		366 * 86400, "seconds between full sweeps that catch silent changes and "
-		"deletions (0: none but the first)" },
-	[LL_HS_OVERLAP] = { "overlap", LL_SETTING_INT, "600", 0, 86400,
-		"seconds subtracted from the watermark so late writes are re-read" },
-	[LL_HS_CONCURRENCY] = { "concurrency", LL_SETTING_INT, "1", 1, 8,
-		"requests in flight at once during full sweeps of providers with "
-		"numbered pages (1: the next page is fetched while one is stored)" },
-	[LL_HS_REQUESTS_PER_MINUTE] = { "requests_per_minute", LL_SETTING_INT, "0", 0, 60000,
-		"most requests this integration starts per minute, retries included "
-		"(0: no limit beyond the CRM's 429s)" },
-	[LL_HS_SWEEP_CONFIRM_MAX] = { "sweep_confirm_max", LL_SETTING_INT, "500", 0, 100000,
-		"records a full sweep did not list that it asks the CRM for by id, at most, "
-		"to prove them deleted" },
-	[LL_HS_COUNT] = { NULL, LL_SETTING_INT, NULL, 0, 0, NULL },
-};
-
-/* Host settings that are also top-level keys (the default for all). */
-static const enum ll_host_setting top_level_settings[] = {
-	LL_HS_SYNC_INTERVAL, LL_HS_FULL_SWEEP_INTERVAL, LL_HS_OVERLAP,
-};
-
 void ll_config_init(struct ll_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
-	for (int k = 0; k < LL_HS_COUNT; k++)
-		ll_parse_int64(ll_host_settings[k].default_value, INT64_MIN, INT64_MAX,
-			       &cfg->host_defaults[k]);
+	ll_host_defaults_init(cfg->host_defaults);
 	cfg->workers = 4;
 	cfg->lease_s = 1200; /* longer than the retry budget: see schedule.h */
 	cfg->max_backoff_s = 86400;
@@ -214,14 +188,6 @@ const struct ll_setting *ll_integration_setting(
 		if (strcmp(ic->settings[i].key, key) == 0)
 			return &ic->settings[i];
 	return NULL;
-}
-
-int64_t ll_host_setting(const struct ll_config *cfg, const struct ll_integration_conf *ic,
-			enum ll_host_setting k)
-{
-	const struct ll_setting *s = ic ? ll_integration_setting(ic, ll_host_settings[k].key) : NULL;
-
-	return s && s->type == LL_SETTING_INT ? s->num : cfg->host_defaults[k];
 }
 
 /* Parsing context: the file name for messages and the error list. */
@@ -703,10 +669,11 @@ int ll_config_load(const char *path, struct ll_config *cfg,
 	if (cfg->provider_dir && cfg->provider_dir[0] != '/')
 		ll_errors_add(errs, "%s:%d: provider_dir must be an absolute path",
 			      path, line_of(config_setting_get_member(root, "provider_dir")));
-	for (size_t i = 0; i < sizeof top_level_settings / sizeof top_level_settings[0]; i++) {
-		const struct ll_setting_def *d = &ll_host_settings[top_level_settings[i]];
+	for (int k = 0; k < LL_HS_COUNT; k++) {
+		const struct ll_setting_def *d = &ll_host_settings[k];
 
-		get_int(&p, root, d->key, d->min, d->max, &cfg->host_defaults[top_level_settings[i]]);
+		if (ll_host_setting_top_level((enum ll_host_setting)k))
+			get_int(&p, root, d->key, d->min, d->max, &cfg->host_defaults[k]);
 	}
 	get_int(&p, root, "workers", 1, 256, &cfg->workers);
 	get_int(&p, root, "lease", 2, 86400, &cfg->lease_s);

@@ -16,9 +16,10 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "util/errors.h"
-#include "leadledger/provider.h"
+#include "config/host_settings.h"
 #include "config/rules.h"
+#include "leadledger/provider.h"
+#include "util/errors.h"
 
 struct ll_setting {
 	char *key;
@@ -82,21 +83,6 @@ struct ll_api_conf {
 	int64_t timeout_s;        /* for a request's head (absolute) and idle */
 };
 
-/*
- * Settings the host reads for every integration, whatever its provider.
- * Each may be set in an integration's `settings`; the first three are also
- * top-level keys, which change the default for every integration.  Their
- * keys, types, bounds and defaults are declared once, in ll_host_settings.
- */
-enum ll_host_setting {
-	LL_HS_SYNC_INTERVAL = 0,
-	LL_HS_FULL_SWEEP_INTERVAL,
-	LL_HS_OVERLAP,
-	LL_HS_CONCURRENCY,
-	LL_HS_REQUESTS_PER_MINUTE,
-	LL_HS_SWEEP_CONFIRM_MAX,
-	LL_HS_COUNT
-};
 
 struct ll_config {
 	char *path;
@@ -116,9 +102,6 @@ struct ll_config {
 	size_t n_sites;
 };
 
-/* The host's per-integration settings, indexed by enum ll_host_setting
- * and NULL-terminated, searched like a provider's schema. */
-extern const struct ll_setting_def ll_host_settings[LL_HS_COUNT + 1];
 
 #define LL_PLAN_FEATURED "elite"
 
@@ -131,9 +114,6 @@ const struct ll_site_conf *ll_config_site(const struct ll_config *cfg,
 					  const char *id);
 const struct ll_setting *ll_integration_setting(
 	const struct ll_integration_conf *ic, const char *key);
-/* A host setting's value for an integration: its own, else the default. */
-int64_t ll_host_setting(const struct ll_config *cfg, const struct ll_integration_conf *ic,
-			enum ll_host_setting k);
 int ll_site_featured(const struct ll_site_conf *s);
 /* Append a PostgreSQL array literal of every integration as
  * "site/provider" (ids and provider names need no quoting).  0 or -1. */

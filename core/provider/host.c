@@ -10,6 +10,7 @@
 #include "provider/loader.h"
 #include "store/registry.h"
 #include "util/log.h"
+#include "util/number.h"
 #include "util/timeutil.h"
 
 enum field_type { FT_STRING, FT_INT, FT_TIME };

@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "store/db.h"
-#include "provider/http.h"
 #include "leadledger/provider.h"
+#include "provider/http.h"
+#include "store/db.h"
 #include "vault/vault.h"
 
 #define LL_FIELD_COUNT (LL_FIELD_LAST_NAME + 1)

@@ -195,21 +195,6 @@ static int transient_status(long status)
 	       status == 502 || status == 503 || status == 504;
 }
 
-/* Sleep in slices so a stop request is seen promptly. */
-static int sleep_ms(struct ll_http_client *c, int64_t ms)
-{
-	while (ms > 0) {
-		int64_t slice = ms > 200 ? 200 : ms;
-		struct timespec ts = { (time_t)(slice / 1000), (long)(slice % 1000) * 1000000L };
-
-		if (c->stop && *c->stop)
-			return -1;
-		nanosleep(&ts, NULL);
-		ms -= slice;
-	}
-	return 0;
-}
-
 /* Wait for this request's start slot under the configured rate.  The slot
  * is reserved before sleeping, so threads queue up in order. */
 static int wait_for_slot(struct ll_http_client *c)
@@ -223,7 +208,7 @@ static int wait_for_slot(struct ll_http_client *c)
 	slot = c->next_slot_us > now ? c->next_slot_us : now;
 	c->next_slot_us = slot + c->interval_us;
 	pthread_mutex_unlock(&c->lock);
-	return sleep_ms(c, (slot - now + 999) / 1000);
+	return ll_sleep_ms((slot - now + 999) / 1000, c->stop);
 }
 
 static struct json_object *parse_json(const char *text, size_t len,
@@ -414,7 +399,7 @@ static enum ll_status perform(struct ll_http_client *c, CURL *h,
 		ll_log(LL_LOG_INFO, "%s: %s: %s; retry %d in %lld ms", c->log_prefix,
 		       logurl, cc == CURLE_OK ? "transient HTTP status" : curl_easy_strerror(cc),
 		       i + 1, (long long)delay);
-		if (sleep_ms(c, delay) < 0) {
+		if (ll_sleep_ms(delay, c->stop) < 0) {
 			ll_buf_release(&b.buf);
 			snprintf(err, errlen, "%s: stopped while waiting to retry", logurl);
 			return LL_ERR_TRANSIENT;

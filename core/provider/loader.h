@@ -18,8 +18,8 @@
 #include <stddef.h>
 
 #include "config/config.h"
-#include "util/errors.h"
 #include "leadledger/provider.h"
+#include "util/errors.h"
 
 /* The size of the ABI 1.0 descriptor: everything up to refresh_auth. */
 #define LL_PROVIDER_V1_0_SIZE \

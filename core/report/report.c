@@ -20,14 +20,6 @@ int ll_report_parse_format(const char *s, enum ll_report_format *out)
 	return 0;
 }
 
-void ll_format_cents(int64_t cents, char *out, size_t len)
-{
-	uint64_t mag = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
-
-	snprintf(out, len, "%s%" PRIu64 ".%02" PRIu64, cents < 0 ? "-" : "",
-		 mag / 100, mag % 100);
-}
-
 int ll_report_check_dates(const char *from, const char *to, int64_t max_days)
 {
 	char t1[32], t2[32];
@@ -140,12 +132,6 @@ struct json_object *ll_report_json(const struct ll_report *r)
 	json_object_object_add(o, "categories", cats);
 	json_object_object_add(o, "total", money_json(r->jobs, r->cents));
 	return o;
-}
-
-void ll_json_print(struct json_object *o, FILE *out)
-{
-	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							    JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 /* Share of revenue in tenths of a percent, rounded. */

@@ -14,8 +14,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "store/db.h"
 #include "config/rules.h"
+#include "store/db.h"
+#include "util/json.h"
+#include "util/number.h"
 
 /*
  * SQL fragments shared by every query that counts records, so the report,
@@ -64,8 +66,6 @@ int ll_report_run(struct ll_db *db, struct ll_report *r, char *err, size_t errle
 void ll_report_print(const struct ll_report *r, enum ll_report_format fmt, FILE *out);
 /* The report as the design brief's JSON object (a new reference). */
 struct json_object *ll_report_json(const struct ll_report *r);
-/* One line of compact JSON. */
-void ll_json_print(struct json_object *o, FILE *out);
 
 /* Jobs and revenue per channel per day, ISO week (starting Monday) or
  * month of local dates: a new object {site, from, to, timezone, bucket,
@@ -83,8 +83,5 @@ struct json_object *ll_report_series_json(struct ll_db *db, const struct ll_repo
 struct json_object *ll_report_unknown_json(struct ll_db *db, const struct ll_report *r,
 					   int limit, char *err, size_t errlen);
 void ll_report_unknown_print(struct json_object *u, enum ll_report_format fmt, FILE *out);
-
-/* "51905.00" from 5190500 */
-void ll_format_cents(int64_t cents, char *out, size_t len);
 
 #endif

@@ -17,8 +17,8 @@
 
 #include <stdint.h>
 
-#include "store/db.h"
 #include "leadledger/provider.h"
+#include "store/db.h"
 
 struct ll_checkpoint {
 	/* Set by the caller before ll_checkpoint_begin(). */

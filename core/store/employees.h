@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "store/db.h"
 #include "config/rules.h"
+#include "store/db.h"
 
 /* Build them into out (initialized here).  0, or -1 with err filled and
  * out released. */

@@ -115,6 +115,19 @@ static int apply_one(struct ll_db *db, const struct ll_migration *m, char *err,
 	return 0;
 }
 
+int ll_migrate_current(struct ll_db *db, char *err, size_t errlen)
+{
+	struct ll_migrate_status st;
+
+	if (ll_migrate_status(db, &st, err, errlen) < 0)
+		return -1;
+	if (!st.dirty && !st.unknown && !st.pending)
+		return 1;
+	snprintf(err, errlen, "database schema: %d pending, %d unknown, %d dirty migration(s); "
+		 "run 'leadledger migrate' with this version", st.pending, st.unknown, st.dirty);
+	return 0;
+}
+
 int ll_migrate_apply(struct ll_db *db, int *applied, char *err, size_t errlen)
 {
 	int rc = 0;

@@ -27,6 +27,10 @@ struct ll_migrate_status {
 
 int ll_migrate_status(struct ll_db *db, struct ll_migrate_status *st,
 		      char *err, size_t errlen);
+/* 1 when the schema is exactly what this binary expects; 0 when not (err
+ * says how: pending, unknown or dirty migrations); -1 on a database error. */
+int ll_migrate_current(struct ll_db *db, char *err, size_t errlen);
+
 /* Apply pending migrations; *applied counts them.  0 or -1. */
 int ll_migrate_apply(struct ll_db *db, int *applied, char *err, size_t errlen);
 

@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "store/db.h"
 #include "config/rules.h"
+#include "store/db.h"
 
 int ll_recategorize_site(struct ll_db *db, const struct ll_site_conf *site,
 			 const struct ll_rules *defaults, int64_t *changed,

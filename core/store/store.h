@@ -13,10 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/buf.h"
-#include "store/db.h"
-#include "provider/host.h"
 #include "config/rules.h"
+#include "provider/host.h"
+#include "store/db.h"
+#include "util/buf.h"
 
 struct ll_store_row {
 	struct ll_record rec;

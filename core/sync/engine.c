@@ -5,16 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "provider/host.h"
 #include "store/checkpoint.h"
 #include "store/employees.h"
-#include "util/fault.h"
-#include "sync/fetcher.h"
-#include "provider/host.h"
-#include "util/log.h"
-#include "sync/pagemap.h"
 #include "store/registry.h"
 #include "store/store.h"
+#include "sync/fetcher.h"
+#include "sync/pagemap.h"
 #include "sync/sweep.h"
+#include "util/fault.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 
 #define MAX_PAGES_PER_RUN 10000000
@@ -44,26 +44,6 @@ struct stream_run {
 	struct ll_http_stats http_before;
 	int64_t started_ms;
 };
-
-void ll_sync_next_run(const struct ll_config *cfg, int64_t interval,
-		      int64_t prev_backoff, const struct ll_sync_result *res,
-		      int64_t *after_s, int64_t *backoff_s)
-{
-	*backoff_s = prev_backoff;
-	if (res->status == LL_RUN_SUCCESS || res->status == LL_RUN_SKIPPED) {
-		*after_s = interval;
-		*backoff_s = 0;
-	} else if (res->stopped || res->db_lost) {
-		*after_s = 0;
-	} else if (res->retry_after_s > 0) {
-		*after_s = res->retry_after_s;
-	} else {
-		*backoff_s = prev_backoff ? prev_backoff * 2 : (interval < 300 ? interval : 300);
-		if (*backoff_s > cfg->max_backoff_s)
-			*backoff_s = cfg->max_backoff_s;
-		*after_s = *backoff_s;
-	}
-}
 
 /* The HTTP counters of this run so far. */
 static void http_counters(struct stream_run *sr)

@@ -20,9 +20,9 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "store/db.h"
-#include "provider/loader.h"
 #include "config/rules.h"
+#include "provider/loader.h"
+#include "store/db.h"
 #include "sync/schedule.h"
 #include "vault/vault.h"
 
@@ -82,14 +82,5 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 				       const struct ll_integration_conf *ic,
 				       const struct ll_sync_options *opt,
 				       struct ll_sync_result *res);
-
-/* When to run again after a result (collectd's read backoff): success
- * waits the interval and resets the backoff; a rate limit waits what the
- * CRM asked; a stop or a lost database connection (not the integration's
- * fault) resumes at once; a failure waits its backoff, which doubles from
- * min(interval, 300 s) up to max_backoff. */
-void ll_sync_next_run(const struct ll_config *cfg, int64_t interval,
-		      int64_t prev_backoff, const struct ll_sync_result *res,
-		      int64_t *after_s, int64_t *backoff_s);
 
 #endif

@@ -15,10 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/buf.h"
-#include "leadledger/provider.h"
 #include "config/rules.h"
+#include "leadledger/provider.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 struct ll_pagemap {
 	const struct ll_provider *desc;

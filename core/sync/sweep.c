@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/store.h"
 #include "util/fault.h"
 #include "util/log.h"
-#include "store/store.h"
 
 #define BATCH 50 /* look-ups per committed transaction */
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/number.h"
 #include "util/timeutil.h"
 
 void ll_fault_point(const char *name)

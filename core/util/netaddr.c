@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/number.h"
 #include "util/timeutil.h"
 
 int ll_parse_listen(const char *text, struct sockaddr_storage *addr)

@@ -1,8 +1,6 @@
 #include "util/timeutil.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
 
 static int digits(const char *s, int n, int *out)
@@ -124,17 +122,16 @@ int64_t ll_monotonic_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int ll_parse_int64(const char *text, int64_t min, int64_t max, int64_t *out)
+int ll_sleep_ms(int64_t ms, const volatile sig_atomic_t *stop)
 {
-	char *end;
-	long long v;
+	while (ms > 0) {
+		int64_t slice = ms > 100 ? 100 : ms;
+		struct timespec ts = { (time_t)(slice / 1000), (long)(slice % 1000) * 1000000L };
 
-	if (!text || !*text)
-		return -1;
-	errno = 0;
-	v = strtoll(text, &end, 10);
-	if (errno || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
+		if (stop && *stop)
+			return -1;
+		nanosleep(&ts, NULL);
+		ms -= slice;
+	}
+	return stop && *stop ? -1 : 0;
 }

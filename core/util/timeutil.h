@@ -5,6 +5,7 @@
 #define LL_TIMEUTIL_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 /* RFC 3339 / ISO 8601 date-time to microseconds since the epoch.  Accepts
@@ -22,7 +23,9 @@ void ll_format_time(int64_t epoch_us, char *out, size_t len);
 int64_t ll_now_us(void);
 /* CLOCK_MONOTONIC in milliseconds, for durations and deadlines. */
 int64_t ll_monotonic_ms(void);
-/* Strict decimal integer parsing (no atoi): whole string, in range. */
-int ll_parse_int64(const char *text, int64_t min, int64_t max, int64_t *out);
+
+/* Sleep ms milliseconds in short slices, returning early (-1) once *stop
+ * is set (stop may be NULL); 0 after the whole sleep. */
+int ll_sleep_ms(int64_t ms, const volatile sig_atomic_t *stop);
 
 #endif

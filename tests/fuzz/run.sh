@@ -22,7 +22,7 @@ build() { # build TARGET SOURCES...
 	clang $CFLAGS -I"$ROOT/core" -I"$ROOT/include" -I"$BUILD" $(pkg-config --cflags $PKGS) \
 		-o "$WORK/$target" "$@" $(pkg-config --libs $PKGS) -ldl
 }
-build fuzz_vault_parse "$ROOT/tests/fuzz/fuzz_vault_parse.c" "$ROOT/core/vault/vault.c"
+build fuzz_vault_parse "$ROOT/tests/fuzz/fuzz_vault_parse.c" "$ROOT/core/vault/vault.c" "$ROOT/core/vault/keyring.c"
 # shellcheck disable=SC2086
 build fuzz_hcp_page "$ROOT/tests/fuzz/fuzz_hcp_page.c" $CORE "$BUILD/core/store/migrations_sql.c"
 # shellcheck disable=SC2086
