@@ -226,7 +226,14 @@ static void wipe(void *buf, size_t len)
 static enum ll_status http(struct ll_host *h, const struct ll_http_request *rq,
 			   struct ll_http_response *rs, char *err)
 {
-	return ll_http_perform(&h->http, rq, rs, err, LL_ERR_MAX);
+	return ll_http_perform(&h->http, rq, NULL, rs, err, LL_ERR_MAX);
+}
+
+static enum ll_status http_ex(struct ll_host *h, const struct ll_http_request *rq,
+			      const struct ll_http_hook *hook, struct ll_http_response *rs,
+			      char *err)
+{
+	return ll_http_perform(&h->http, rq, hook, rs, err, LL_ERR_MAX);
 }
 
 const struct ll_host_api ll_host_api = {
@@ -245,6 +252,8 @@ const struct ll_host_api ll_host_api = {
 	.record_set_string = record_set_string,
 	.record_set_int = record_set_int,
 	.record_set_time = record_set_time,
+	.parse_cents = ll_parse_cents,
+	.http_ex = http_ex,
 };
 
 int ll_host_init(struct ll_host *h, const struct ll_config *cfg,

@@ -2,6 +2,7 @@
 #include "provider/http.h"
 
 #include <curl/curl.h>
+#include <stddef.h>
 #include <json-c/json.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -138,8 +139,7 @@ int ll_http_url_allowed(const char *url, int *plain_http, char *err,
 	return rc;
 }
 
-int64_t ll_backoff_ms(const struct ll_http_policy *p, int attempt,
-		      long retry_after_s)
+int64_t ll_backoff_ms(const struct ll_http_policy *p, int attempt, int64_t min_ms)
 {
 	int64_t ceiling = p->backoff_base_ms, delay;
 
@@ -149,8 +149,8 @@ int64_t ll_backoff_ms(const struct ll_http_policy *p, int attempt,
 		ceiling = p->backoff_cap_ms;
 	/* Full jitter (AWS architecture blog): uniform in [0, ceiling]. */
 	delay = ceiling > 0 ? (int64_t)randombytes_uniform((uint32_t)ceiling + 1) : 0;
-	if (retry_after_s > 0 && delay < (int64_t)retry_after_s * 1000)
-		delay = (int64_t)retry_after_s * 1000;
+	if (delay < min_ms)
+		delay = min_ms;
 	return delay;
 }
 
@@ -307,13 +307,72 @@ static void url_for_log(const char *url, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)strcspn(url, "?"), url);
 }
 
+/* One attempt in the statistics; rate_limited: a 429 or a throttled body. */
+static void count(struct ll_http_client *c, const struct body *b, int rate_limited)
+{
+	pthread_mutex_lock(&c->lock);
+	c->stats.api_calls++;
+	c->stats.bytes += (int64_t)b->buf.len;
+	if (rate_limited)
+		c->stats.http_429++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Replace every occurrence of needle in s (a C string of capacity len). */
+static void scrub(char *s, size_t len, const char *needle)
+{
+	static const char mask[] = "[redacted]";
+	size_t n = strlen(needle);
+	char *at;
+
+	if (n < 6) /* too short to be a secret, and would mask words */
+		return;
+	while ((at = strstr(s, needle))) {
+		size_t tail = strlen(at + n) + 1;
+
+		if ((size_t)(at - s) + sizeof mask - 1 + tail > len)
+			break;
+		memmove(at + sizeof mask - 1, at + n, tail);
+		memcpy(at, mask, sizeof mask - 1);
+	}
+}
+
+/* The CRM's own words from a JSON error body: its error,
+ * error_description, message or title (RFC 6749, Housecall Pro, RFC 7807),
+ * with the value of every secret header of the request scrubbed out. */
+static void error_detail(struct json_object *body, const struct ll_http_request *rq,
+			 char *out, size_t len)
+{
+	static const char *const keys[] = { "error", "error_description", "message", "title" };
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t k = 0; body && k < sizeof keys / sizeof keys[0] && o < len; k++) {
+		struct json_object *v;
+
+		if (json_object_object_get_ex(body, keys[k], &v) &&
+		    json_object_is_type(v, json_type_string))
+			o += (size_t)snprintf(out + o, len - o, "%s%.200s", o ? "; " : ": ",
+					      json_object_get_string(v));
+	}
+	for (size_t i = 0; i < rq->n_headers; i++) {
+		const char *v = rq->headers[i].value, *sp;
+
+		if (!rq->headers[i].secret && strcasecmp(rq->headers[i].name, "Authorization") != 0)
+			continue;
+		scrub(out, len, v);
+		if ((sp = strchr(v, ' ')))
+			scrub(out, len, sp + 1); /* the token without its scheme */
+	}
+}
+
 static enum ll_status perform(struct ll_http_client *c, CURL *h,
-			      const struct ll_http_request *rq,
+			      const struct ll_http_request *rq, const struct ll_http_hook *hook,
 			      struct ll_http_response *rs, char *err, size_t errlen)
 {
 	const struct ll_http_policy *p = c->policy;
 	int64_t started = ll_monotonic_ms();
-	char logurl[512];
+	char logurl[512], detail[256];
 	int plain_http;
 	struct body b;
 
@@ -324,9 +383,9 @@ static enum ll_status perform(struct ll_http_client *c, CURL *h,
 	ll_buf_init(&b.buf, (size_t)p->max_body_bytes);
 	for (int i = 0;; i++) {
 		long status = 0, retry_after = 0;
+		int64_t delay, wait_ms = 0;
+		int transient, rate_limited;
 		CURLcode cc;
-		int transient;
-		int64_t delay;
 
 		ll_buf_reset(&b.buf);
 		b.overflow = 0;
@@ -336,56 +395,76 @@ static enum ll_status perform(struct ll_http_client *c, CURL *h,
 			return LL_ERR_TRANSIENT;
 		}
 		cc = attempt(c, h, rq, plain_http, &b, &status, &retry_after);
-		pthread_mutex_lock(&c->lock);
-		c->stats.api_calls++;
-		c->stats.bytes += (int64_t)b.buf.len;
-		if (status == 429)
-			c->stats.http_429++;
-		pthread_mutex_unlock(&c->lock);
 		rs->status = status;
 		rs->retry_after_s = retry_after;
 		ll_log(LL_LOG_DEBUG, "%s: %s %s -> %ld (%s) %zu bytes", c->log_prefix,
 		       rq->method ? rq->method : "GET", logurl, status,
 		       curl_easy_strerror(cc), b.buf.len);
 		if (b.overflow || cc == CURLE_FILESIZE_EXCEEDED) {
+			count(c, &b, 0);
 			snprintf(err, errlen, "%s: response body larger than %lld bytes, "
 				 "refused", logurl, (long long)p->max_body_bytes);
 			ll_buf_release(&b.buf);
 			return LL_ERR_DATA;
 		}
+		rate_limited = cc == CURLE_OK && status == 429;
 		if (cc == CURLE_OK && status >= 200 && status < 300) {
 			rs->json = parse_json(b.buf.data ? b.buf.data : "", b.buf.len,
 					      err, errlen);
-			ll_buf_release(&b.buf);
-			return rs->json ? LL_OK : LL_ERR_DATA;
+			if (!rs->json || !hook || !hook->throttled ||
+			    hook->struct_size < offsetof(struct ll_http_hook, ud) + sizeof(void *) ||
+			    hook->throttled(hook->ud, rs->json, &wait_ms) != 1) {
+				count(c, &b, 0);
+				ll_buf_release(&b.buf);
+				return rs->json ? LL_OK : LL_ERR_DATA;
+			}
+			/* A 200 that says "throttled": a 429 in all but status. */
+			ll_http_response_release(rs);
+			rate_limited = 1;
+		}
+		count(c, &b, rate_limited);
+		if (cc == CURLE_OK && status >= 300 && !rate_limited) {
+			/* The CRM's description of the error, for the caller. */
+			rs->json = parse_json(b.buf.data ? b.buf.data : "", b.buf.len, detail,
+					      sizeof detail);
+			error_detail(rs->json, rq, detail, sizeof detail);
+		} else {
+			detail[0] = '\0';
 		}
 		if (cc == CURLE_OK && (status == 401 || status == 403)) {
-			snprintf(err, errlen, "%s: HTTP %ld: credentials refused", logurl, status);
+			snprintf(err, errlen, "%s: HTTP %ld: credentials refused%s", logurl, status,
+				 detail);
 			ll_buf_release(&b.buf);
 			return LL_ERR_AUTH;
 		}
-		transient = cc == CURLE_OK ? transient_status(status) : transient_curl_error(cc);
-		if (cc == CURLE_OK && !transient)
-			snprintf(err, errlen, "%s: HTTP %ld%s", logurl, status,
-				 status >= 300 && status < 400 ? " (redirects are refused)" : "");
-		else if (cc == CURLE_OK)
-			snprintf(err, errlen, "%s: HTTP %ld after %d attempts", logurl,
-				 status, i + 1);
-		else
+		transient = rate_limited || (cc == CURLE_OK ? transient_status(status)
+					     : transient_curl_error(cc));
+		if (cc != CURLE_OK)
 			snprintf(err, errlen, "%s: %s after %d attempts", logurl,
 				 curl_easy_strerror(cc), i + 1);
+		else if (!transient)
+			snprintf(err, errlen, "%s: HTTP %ld%s%s", logurl, status,
+				 status >= 300 && status < 400 ? " (redirects are refused)" : "",
+				 detail);
+		else if (status < 300)
+			snprintf(err, errlen, "%s: throttled by the CRM after %d attempts", logurl,
+				 i + 1);
+		else
+			snprintf(err, errlen, "%s: HTTP %ld after %d attempts", logurl, status, i + 1);
 		if (!transient) {
 			ll_buf_release(&b.buf);
 			return cc == CURLE_OK ? LL_ERR_DATA : LL_ERR_TRANSIENT;
 		}
-		delay = ll_backoff_ms(p, i, retry_after);
+		ll_http_response_release(rs);
+		if (wait_ms < (int64_t)retry_after * 1000)
+			wait_ms = (int64_t)retry_after * 1000;
+		delay = ll_backoff_ms(p, i, wait_ms);
 		if (i + 1 >= p->max_attempts ||
 		    ll_monotonic_ms() - started + delay > p->retry_budget_s * 1000) {
 			ll_buf_release(&b.buf);
-			if (status == 429) {
+			if (rate_limited) {
 				/* The caller defers the job instead of sleeping. */
-				if (rs->retry_after_s == 0)
-					rs->retry_after_s = (long)((delay + 999) / 1000);
+				rs->retry_after_s = (long)((delay + 999) / 1000);
 				pthread_mutex_lock(&c->lock);
 				c->stats.last_retry_after_s = rs->retry_after_s;
 				pthread_mutex_unlock(&c->lock);
@@ -396,9 +475,9 @@ static enum ll_status perform(struct ll_http_client *c, CURL *h,
 		pthread_mutex_lock(&c->lock);
 		c->stats.retries++;
 		pthread_mutex_unlock(&c->lock);
-		ll_log(LL_LOG_INFO, "%s: %s: %s; retry %d in %lld ms", c->log_prefix,
-		       logurl, cc == CURLE_OK ? "transient HTTP status" : curl_easy_strerror(cc),
-		       i + 1, (long long)delay);
+		ll_log(LL_LOG_INFO, "%s: %s: %s; retry %d in %lld ms", c->log_prefix, logurl,
+		       rate_limited ? "rate limited" : cc == CURLE_OK ? "transient HTTP status"
+		       : curl_easy_strerror(cc), i + 1, (long long)delay);
 		if (ll_sleep_ms(delay, c->stop) < 0) {
 			ll_buf_release(&b.buf);
 			snprintf(err, errlen, "%s: stopped while waiting to retry", logurl);
@@ -409,6 +488,7 @@ static enum ll_status perform(struct ll_http_client *c, CURL *h,
 
 enum ll_status ll_http_perform(struct ll_http_client *c,
 			       const struct ll_http_request *rq,
+			       const struct ll_http_hook *hook,
 			       struct ll_http_response *rs, char *err,
 			       size_t errlen)
 {
@@ -420,7 +500,7 @@ enum ll_status ll_http_perform(struct ll_http_client *c,
 		snprintf(err, errlen, "out of memory");
 		return LL_ERR_INTERNAL;
 	}
-	st = perform(c, h, rq, rs, err, errlen);
+	st = perform(c, h, rq, hook, rs, err, errlen);
 	handle_put(c, h);
 	return st;
 }

@@ -6,7 +6,8 @@
  * always on; connect, total and low-speed timeouts; a hard cap on the body
  * counted in the write callback; retries of timeouts, dropped connections,
  * 408, 429 and 5xx with exponential backoff and full jitter, honouring
- * Retry-After as a minimum, within an attempt count and a time budget.
+ * Retry-After as a minimum, within an attempt count and a time budget; a
+ * 2xx that the provider's hook calls throttled is retried like a 429.
  * Header values are never logged.
  *
  * One client serves one integration and may be used from several threads
@@ -68,15 +69,18 @@ void ll_http_stats_get(struct ll_http_client *c, struct ll_http_stats *out);
 int ll_http_url_allowed(const char *url, int *plain_http, char *err,
 			size_t errlen);
 
+/* One request under the policy (provider.h, http and http_ex); hook may
+ * be NULL. */
 enum ll_status ll_http_perform(struct ll_http_client *c,
 			       const struct ll_http_request *rq,
+			       const struct ll_http_hook *hook,
 			       struct ll_http_response *rs, char *err,
 			       size_t errlen);
 void ll_http_response_release(struct ll_http_response *rs);
 
 /* The delay before retry number `attempt` (0-based): uniform in
- * [0, min(cap, base * 2^attempt)], at least retry_after_s. */
-int64_t ll_backoff_ms(const struct ll_http_policy *p, int attempt,
-		      long retry_after_s);
+ * [0, min(cap, base * 2^attempt)] (full jitter), at least min_ms (what the
+ * CRM asked for: Retry-After, or a throttled body's wait). */
+int64_t ll_backoff_ms(const struct ll_http_policy *p, int attempt, int64_t min_ms);
 
 #endif

@@ -231,6 +231,14 @@ static int fetch_failed(struct stream_run *sr, struct ll_fetcher *fetcher,
 	return 0;
 }
 
+/* An incremental run of a newest-first stream ends at the first page that
+ * reaches below the watermark: every later page lies wholly below it. */
+static int below_watermark(const struct stream_run *sr, const struct ll_mapped_page *mp)
+{
+	return !sr->cp.full && (sr->map.stream->flags & LL_STREAM_NEWEST_FIRST) &&
+	       sr->cp.has_watermark && mp->oldest < sr->cp.watermark_us;
+}
+
 /* Pages in cursor order from the fetcher, each committed with its cursor;
  * the next page is already being fetched while one commits.  Returns
  * success once the last page committed, with its next cursor (the resume
@@ -245,7 +253,7 @@ static enum ll_run_status pump_pages(struct stream_run *sr, struct ll_fetcher *f
 		struct ll_fetched *got;
 		struct ll_mapped_page *mp;
 		enum ll_run_status rs;
-		int done, rc, first = i == 0 && !sr->cp.resumed && sr->cp.full;
+		int done, at_watermark, rc, first = i == 0 && !sr->cp.resumed && sr->cp.full;
 
 		if (sr->opt->stop && *sr->opt->stop) {
 			snprintf(err, errlen, "stopped; resumes at cursor '%s'", sr->cursor);
@@ -271,6 +279,8 @@ static enum ll_run_status pump_pages(struct stream_run *sr, struct ll_fetcher *f
 		if (got->page.total_records >= 0)
 			sr->c.remote_total = got->page.total_records;
 		done = got->page.done;
+		at_watermark = !done && below_watermark(sr, mp);
+		done |= at_watermark;
 		if (!done && strcmp(got->page.next_cursor, got->cursor) == 0) {
 			snprintf(err, errlen, "%s: provider did not advance its cursor '%s'",
 				 sr->map.stream->name, got->cursor);
@@ -291,7 +301,9 @@ static enum ll_run_status pump_pages(struct stream_run *sr, struct ll_fetcher *f
 			pg->page(pg->ud, sr->host->prefix, sr->map.stream->name, sr->c.pages,
 				 sr->c.records, got->page.total_pages, got->page.total_records);
 		if (done) {
-			snprintf(resume, LL_CURSOR_MAX, "%s", got->page.next_cursor);
+			/* A run the host ended at the watermark starts from the
+			 * newest records again next time. */
+			snprintf(resume, LL_CURSOR_MAX, "%s", at_watermark ? "" : got->page.next_cursor);
 			return LL_RUN_SUCCESS;
 		}
 		snprintf(sr->cursor, sizeof sr->cursor, "%s", got->page.next_cursor);
@@ -419,8 +431,12 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 		return res->status = LL_RUN_FAILED;
 	}
 	host.http.stop = opt->stop;
-	if (lp->desc.init(&ll_host_api, &host, &state, perr) != LL_OK) {
+	rc = (int)lp->desc.init(&ll_host_api, &host, &state, perr);
+	if (rc != LL_OK) {
 		snprintf(err, errlen, "%s: provider init failed: %s", host.prefix, perr);
+		/* A token endpoint refusing the credentials, say: no retry loop. */
+		if (rc == LL_ERR_AUTH)
+			ll_host_mark_attention(&host, err);
 		ll_host_release(&host);
 		return res->status = LL_RUN_FAILED;
 	}

@@ -12,6 +12,7 @@ void ll_mapped_page_init(struct ll_mapped_page *mp)
 	memset(mp, 0, sizeof *mp);
 	ll_buf_init(&mp->copy, COPY_MAX);
 	mp->newest = INT64_MIN;
+	mp->oldest = INT64_MAX;
 }
 
 void ll_mapped_page_release(struct ll_mapped_page *mp)
@@ -95,6 +96,9 @@ int ll_pagemap_prepare(const struct ll_pagemap *pm, const char *cursor,
 			    sizeof mp->err) < 0)
 		return -1;
 	mp->n_records = (int64_t)n;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].rec.set[LL_FIELD_UPDATED_AT] && rows[i].rec.num[LL_FIELD_UPDATED_AT] < mp->oldest)
+			mp->oldest = rows[i].rec.num[LL_FIELD_UPDATED_AT];
 	mp->n_rows = ll_store_dedupe(rows, n);
 	if (ll_store_copy_data(rows, mp->n_rows, &mp->copy) < 0)
 		snprintf(mp->err, sizeof mp->err, "%s: out of memory", pm->stream->name);

@@ -33,6 +33,7 @@ struct ll_mapped_page {
 	size_t n_rows;        /* rows in it */
 	int64_t n_records;    /* records the CRM sent */
 	int64_t newest;       /* newest updated_at, or INT64_MIN */
+	int64_t oldest;       /* oldest updated_at, or INT64_MAX */
 	char err[LL_ERR_MAX + LL_CURSOR_MAX]; /* why the page was rejected, or "" */
 };
 

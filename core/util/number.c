@@ -4,13 +4,16 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int ll_parse_int64(const char *text, int64_t min, int64_t max, int64_t *out)
 {
 	char *end;
 	long long v;
 
-	if (!text || !*text)
+	/* Digits with an optional minus: strtoll alone would take " 30" and "+30". */
+	if (!text || !*text || strspn(text + (*text == '-'), "0123456789") != strlen(text + (*text == '-')) ||
+	    !text[*text == '-'])
 		return -1;
 	errno = 0;
 	v = strtoll(text, &end, 10);

@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The whole string a decimal integer in [min, max].  0, or -1. */
+/* The whole string a decimal integer in [min, max]: digits with an
+ * optional leading minus, nothing else (no space, no plus).  0, or -1. */
 int ll_parse_int64(const char *text, int64_t min, int64_t max, int64_t *out);
 
 /* Dollars as decimal text ("425.5", "-0.005", "1e2", "1.2345E+3") to

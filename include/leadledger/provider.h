@@ -29,6 +29,12 @@
  *        arrays can gain fields.  ll_provider.credentials (struct
  *        ll_credential_def, credential_def_size) and LL_SETTING_URL:
  *        check-config checks credential fields and URLs.
+ *        ll_host_api.parse_cents: dollars from a JSON number's text.
+ *        ll_host_api.http_ex and struct ll_http_hook: a rate limit inside
+ *        a 200 retried under the host's policy; 4xx JSON bodies kept in
+ *        rs->json.  LL_STREAM_NEWEST_FIRST: the host stops incremental
+ *        runs at the watermark.  include/leadledger/provider_json.h:
+ *        typed JSON getters.
  *
  * Ownership and threading:
  *   - The host never calls two functions on the same state concurrently,
@@ -170,6 +176,11 @@ struct ll_setting_def {
 #define LL_STREAM_FETCH_BY_ID 0x4U /* ABI 1.2: fetch_record answers for this
 				     * stream, so a sweep can prove a record
 				     * gone by asking for it */
+#define LL_STREAM_NEWEST_FIRST 0x8U /* ABI 1.2: incremental pages come sorted
+				      * by updated_at, newest first, with no
+				      * updated-since filter: the host ends
+				      * the run at the first page reaching
+				      * below the watermark */
 
 struct ll_stream_def {
 	const char *name; /* NULL terminates; [a-z_]+, stable */
@@ -203,7 +214,21 @@ struct ll_http_request {
 struct ll_http_response {
 	long status;
 	long retry_after_s;        /* from Retry-After, 0 when absent */
-	struct json_object *json;  /* parsed body, owned by the response */
+	struct json_object *json;  /* parsed body, owned by the response; since
+				    * 1.2 also for a 4xx with a JSON body (the
+				    * CRM's description of what was wrong) */
+};
+
+/* ABI 1.2: how a provider tells the host that a 2xx answer is really a
+ * rate limit (GraphQL APIs answer "throttled" inside a 200), so the retry
+ * stays the host's: its backoff, its budget, its counting. */
+struct ll_http_hook {
+	uint32_t struct_size; /* sizeof(struct ll_http_hook) as built */
+	/* Called on the worker thread for each 2xx JSON body (borrowed).
+	 * Return 1 when the CRM throttled the request, with the least wait
+	 * before trying again in *retry_after_ms; 0 to accept the answer. */
+	int (*throttled)(void *ud, struct json_object *body, int64_t *retry_after_ms);
+	void *ud;
 };
 
 /* What the host asks for in one fetch_page() call. */
@@ -259,8 +284,10 @@ struct ll_host_api {
 	 * Retry-After, redirect and TLS rules.  Returns LL_OK with a parsed
 	 * JSON body for 2xx; LL_ERR_AUTH for 401/403; LL_ERR_RATE_LIMIT with
 	 * rs->retry_after_s when the budget is spent; LL_ERR_TRANSIENT,
-	 * LL_ERR_DATA (other 4xx, bad JSON) otherwise, with err filled.  On
-	 * any result free rs with http_response_release(). */
+	 * LL_ERR_DATA (other 4xx, bad JSON) otherwise, with err filled; err
+	 * quotes the error, error_description, message or title fields of a
+	 * JSON error body (never a secret header's value).  On any result
+	 * free rs with http_response_release(). */
 	enum ll_status (*http)(struct ll_host *h,
 			       const struct ll_http_request *rq,
 			       struct ll_http_response *rs, char *err);
@@ -278,6 +305,20 @@ struct ll_host_api {
 			      int64_t value);
 	int (*record_set_time)(struct ll_record *r, enum ll_field f,
 			       int64_t epoch_us);
+
+	/* ABI 1.2.  Dollars as the decimal text of a JSON number to cents,
+	 * rounded half away from zero, never through a double (json-c keeps
+	 * the text of a parsed number: json_object_get_string gives "19.99",
+	 * where the double is 19.989999...).  0, or -1 for anything else. */
+	int (*parse_cents)(const char *text, int64_t *cents);
+
+	/* ABI 1.2.  http() with a hook that may declare a 2xx answer a rate
+	 * limit; the host then retries it like a 429 (Retry-After being the
+	 * hook's wait) and, past its budget, returns LL_ERR_RATE_LIMIT with
+	 * rs->retry_after_s, which reaches the scheduler.  hook may be NULL. */
+	enum ll_status (*http_ex)(struct ll_host *h, const struct ll_http_request *rq,
+				  const struct ll_http_hook *hook,
+				  struct ll_http_response *rs, char *err);
 };
 
 /* The descriptor.  Version and size first: "they protect the rest". */

@@ -7,7 +7,8 @@
  *   cursor is the next page number.  No page-size maximum is documented;
  *   200 is what connectors use, so it is our cap.
  * - No updated-since filter exists: incremental runs sort by updated_at
- *   descending and finish once a page lies wholly below the watermark.
+ *   descending (LL_STREAM_NEWEST_FIRST), and the host ends them once a
+ *   page reaches below the watermark.
  * - A listing ends at the last page the envelope announces (total_pages);
  *   a page before it that is empty or short is the CRM failing, not the
  *   end, and fails the run (its checkpoint kept).
@@ -29,6 +30,7 @@
 #include <string.h>
 
 #include "leadledger/provider.h"
+#include "leadledger/provider_json.h"
 
 #define API_KEY_MAX 1024
 
@@ -48,10 +50,12 @@ static const struct ll_credential_def hcp_credentials[] = {
 /* Employees first: their names are referral rules for the others. */
 static const struct ll_stream_def hcp_streams[] = {
 	{ "employees", LL_ENTITY_EMPLOYEE, 0 },
-	{ "customers", LL_ENTITY_CUSTOMER,
-	  LL_STREAM_INCREMENTAL | LL_STREAM_SWEEP_DELETES | LL_STREAM_FETCH_BY_ID },
-	{ "jobs", LL_ENTITY_JOB, LL_STREAM_INCREMENTAL | LL_STREAM_SWEEP_DELETES | LL_STREAM_FETCH_BY_ID },
-	{ "estimates", LL_ENTITY_ESTIMATE, LL_STREAM_INCREMENTAL | LL_STREAM_SWEEP_DELETES },
+	{ "customers", LL_ENTITY_CUSTOMER, LL_STREAM_INCREMENTAL | LL_STREAM_NEWEST_FIRST |
+	  LL_STREAM_SWEEP_DELETES | LL_STREAM_FETCH_BY_ID },
+	{ "jobs", LL_ENTITY_JOB, LL_STREAM_INCREMENTAL | LL_STREAM_NEWEST_FIRST |
+	  LL_STREAM_SWEEP_DELETES | LL_STREAM_FETCH_BY_ID },
+	{ "estimates", LL_ENTITY_ESTIMATE, LL_STREAM_INCREMENTAL | LL_STREAM_NEWEST_FIRST |
+	  LL_STREAM_SWEEP_DELETES },
 	{ NULL, LL_ENTITY_JOB, 0 },
 };
 
@@ -68,8 +72,7 @@ static enum ll_status hcp_init(const struct ll_host_api *api, struct ll_host *h,
 	struct hcp *s;
 
 	*state = NULL;
-	if (api->struct_size < sizeof(struct ll_host_api) ||
-	    LL_ABI_GET_MAJOR(api->abi_version) != LL_ABI_MAJOR) {
+	if (LL_ABI_GET_MAJOR(api->abi_version) != LL_ABI_MAJOR || !LL_HOST_HAS(api, http_ex)) {
 		snprintf(err, LL_ERR_MAX, "host ABI %u.%u is too old",
 			 LL_ABI_GET_MAJOR(api->abi_version), LL_ABI_GET_MINOR(api->abi_version));
 		return LL_ERR_CONFIG;
@@ -94,65 +97,6 @@ static enum ll_status hcp_init(const struct ll_host_api *api, struct ll_host *h,
 static void hcp_fini(void *state)
 {
 	free(state);
-}
-
-/* Typed field access: a present value of the wrong type is an error. */
-static int get_string(struct json_object *o, const char *key, const char **out)
-{
-	struct json_object *v;
-
-	*out = NULL;
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_string))
-		return -1;
-	*out = json_object_get_string(v);
-	return 0;
-}
-
-static int get_int(struct json_object *o, const char *key, int64_t *out, int *present)
-{
-	struct json_object *v;
-
-	*present = 0;
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_int))
-		return -1;
-	*out = json_object_get_int64(v);
-	*present = 1;
-	return 0;
-}
-
-static struct json_object *get_object(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_object))
-		return NULL;
-	return v;
-}
-
-static int get_time(struct hcp *s, struct json_object *o, const char *key,
-		    int64_t *us, int *present)
-{
-	const char *t;
-
-	*present = 0;
-	if (get_string(o, key, &t) < 0)
-		return -1;
-	if (!t)
-		return 0;
-	if (s->api->parse_time(t, us) < 0)
-		return -1;
-	*present = 1;
-	return 0;
-}
-
-static enum ll_status fail(char *err, const char *what, const char *key)
-{
-	snprintf(err, LL_ERR_MAX, "%s '%s'", what, key);
-	return LL_ERR_DATA;
 }
 
 /* The cursor is the page number; "" is page 1. */
@@ -225,16 +169,16 @@ static enum ll_status hcp_fetch_page(void *state, const struct ll_fetch *rq,
 	if (!json_object_is_type(rs.json, json_type_object) ||
 	    !json_object_object_get_ex(rs.json, rq->stream->name, &arr) ||
 	    !json_object_is_type(arr, json_type_array) ||
-	    get_int(rs.json, "total_pages", &total_pages, &present) < 0 || !present ||
-	    get_int(rs.json, "total_items", &total_items, &present) < 0 || !present ||
-	    get_int(rs.json, "page", &v, &present) < 0) {
+	    ll_json_int(rs.json, "total_pages", &total_pages, &present) < 0 || !present ||
+	    ll_json_int(rs.json, "total_items", &total_items, &present) < 0 || !present ||
+	    ll_json_int(rs.json, "page", &v, &present) < 0) {
 		api->http_response_release(&rs);
 		snprintf(err, LL_ERR_MAX, "%s page %" PRId64 ": not a Housecall Pro list envelope",
 			 rq->stream->name, pageno);
 		return LL_ERR_DATA;
 	}
 	/* The page size the server applied, which may be below the asked. */
-	if (get_int(rs.json, "page_size", &served_size, &present) < 0 || !present ||
+	if (ll_json_int(rs.json, "page_size", &served_size, &present) < 0 || !present ||
 	    served_size < 1 || served_size > s->page_size)
 		served_size = s->page_size;
 	count = json_object_array_length(arr);
@@ -252,15 +196,6 @@ static enum ll_status hcp_fetch_page(void *state, const struct ll_fetch *rq,
 	page->total_pages = total_pages;
 	page->total_records = total_items;
 	page->done = pageno >= total_pages;
-	if (!page->done && rq->mode == LL_FETCH_INCREMENTAL) {
-		/* Sorted newest first: once this page reaches below the
-		 * watermark, every later page lies wholly below it. */
-		struct json_object *oldest = json_object_array_get_idx(records, count - 1);
-		int64_t us;
-
-		page->done = get_time(s, oldest, "updated_at", &us, &present) == 0 && present &&
-			     us < rq->watermark_us;
-	}
 	snprintf(page->next_cursor, sizeof page->next_cursor, "%s", "");
 	if (!page->done)
 		snprintf(page->next_cursor, sizeof page->next_cursor, "%" PRId64, pageno + 1);
@@ -359,8 +294,8 @@ static int estimate_amount(struct json_object *raw, int64_t *cents)
 		int present;
 
 		if (!json_object_is_type(o, json_type_object) ||
-		    get_int(o, "total_amount", &amt, &present) < 0 ||
-		    get_string(o, "approval_status", &approval) < 0)
+		    ll_json_int(o, "total_amount", &amt, &present) < 0 ||
+		    ll_json_string(o, "approval_status", &approval) < 0)
 			return -1;
 		if (amt > best)
 			best = amt;
@@ -384,57 +319,57 @@ static enum ll_status hcp_map_record(void *state, enum ll_entity entity,
 	int present;
 
 	if (!json_object_is_type(raw, json_type_object))
-		return fail(err, "record is not an object", "");
-	if (get_string(raw, "id", &id) < 0 || !id || !id[0])
-		return fail(err, "missing or non-string", "id");
+		return ll_json_fail(err, "record is not an object", "");
+	if (ll_json_string(raw, "id", &id) < 0 || !id || !id[0])
+		return ll_json_fail(err, "missing or non-string", "id");
 	if (api->record_set_string(out, LL_FIELD_EXTERNAL_ID, id) < 0)
 		return LL_ERR_INTERNAL;
-	if (get_time(s, raw, "created_at", &us, &present) < 0)
-		return fail(err, "bad time in", "created_at");
+	if (ll_json_time(s->api, raw, "created_at", &us, &present) < 0)
+		return ll_json_fail(err, "bad time in", "created_at");
 	if (present)
 		api->record_set_time(out, LL_FIELD_CREATED_AT, us);
-	if (get_time(s, raw, "updated_at", &us, &present) < 0)
-		return fail(err, "bad time in", "updated_at");
+	if (ll_json_time(s->api, raw, "updated_at", &us, &present) < 0)
+		return ll_json_fail(err, "bad time in", "updated_at");
 	if (present)
 		api->record_set_time(out, LL_FIELD_UPDATED_AT, us);
 	if (entity == LL_ENTITY_EMPLOYEE || entity == LL_ENTITY_CUSTOMER) {
-		if (get_string(raw, "first_name", &str) < 0 ||
+		if (ll_json_string(raw, "first_name", &str) < 0 ||
 		    api->record_set_string(out, LL_FIELD_FIRST_NAME, str) < 0)
-			return fail(err, "bad string in", "first_name");
-		if (get_string(raw, "last_name", &str) < 0 ||
+			return ll_json_fail(err, "bad string in", "first_name");
+		if (ll_json_string(raw, "last_name", &str) < 0 ||
 		    api->record_set_string(out, LL_FIELD_LAST_NAME, str) < 0)
-			return fail(err, "bad string in", "last_name");
+			return ll_json_fail(err, "bad string in", "last_name");
 	}
 	if (entity == LL_ENTITY_EMPLOYEE)
 		return LL_OK;
-	if (get_string(raw, "lead_source", &str) < 0 ||
+	if (ll_json_string(raw, "lead_source", &str) < 0 ||
 	    api->record_set_string(out, LL_FIELD_LEAD_SOURCE, str) < 0)
-		return fail(err, "bad string in", "lead_source");
+		return ll_json_fail(err, "bad string in", "lead_source");
 	if (entity == LL_ENTITY_CUSTOMER)
 		return LL_OK;
 	/* Jobs and estimates. */
-	if (get_string(raw, "work_status", &str) < 0)
-		return fail(err, "bad string in", "work_status");
+	if (ll_json_string(raw, "work_status", &str) < 0)
+		return ll_json_fail(err, "bad string in", "work_status");
 	api->record_set_string(out, LL_FIELD_STATUS_RAW, str);
 	api->record_set_int(out, LL_FIELD_STATUS_CLASS, status_class(str));
-	cust = get_object(raw, "customer");
+	cust = ll_json_object(raw, "customer");
 	if (cust) {
-		if (get_string(cust, "id", &str) < 0 ||
+		if (ll_json_string(cust, "id", &str) < 0 ||
 		    api->record_set_string(out, LL_FIELD_CUSTOMER_ID, str) < 0)
-			return fail(err, "bad string in", "customer.id");
-		if (get_string(cust, "lead_source", &str) < 0 ||
+			return ll_json_fail(err, "bad string in", "customer.id");
+		if (ll_json_string(cust, "lead_source", &str) < 0 ||
 		    api->record_set_string(out, LL_FIELD_CUSTOMER_LEAD_SOURCE, str) < 0)
-			return fail(err, "bad string in", "customer.lead_source");
+			return ll_json_fail(err, "bad string in", "customer.lead_source");
 	}
-	if (get_time(s, raw, "deleted_at", &us, &present) < 0)
-		return fail(err, "bad time in", "deleted_at");
+	if (ll_json_time(s->api, raw, "deleted_at", &us, &present) < 0)
+		return ll_json_fail(err, "bad time in", "deleted_at");
 	if (present)
 		api->record_set_time(out, LL_FIELD_DELETED_AT, us);
 	if (entity == LL_ENTITY_JOB) {
-		if (get_int(raw, "total_amount", &cents, &present) < 0)
-			return fail(err, "not integer cents:", "total_amount");
+		if (ll_json_int(raw, "total_amount", &cents, &present) < 0)
+			return ll_json_fail(err, "not integer cents:", "total_amount");
 	} else if (estimate_amount(raw, &cents) < 0) {
-		return fail(err, "bad estimate", "options");
+		return ll_json_fail(err, "bad estimate", "options");
 	}
 	api->record_set_int(out, LL_FIELD_AMOUNT_CENTS, cents);
 	return LL_OK;
@@ -448,14 +383,14 @@ static enum ll_status hcp_resolve_date(void *state, enum ll_entity entity,
 	int present;
 
 	if (entity == LL_ENTITY_JOB || entity == LL_ENTITY_ESTIMATE) {
-		o = get_object(raw, "work_timestamps");
-		if (o && get_time(s, o, "completed_at", us, &present) == 0 && present)
+		o = ll_json_object(raw, "work_timestamps");
+		if (o && ll_json_time(s->api, o, "completed_at", us, &present) == 0 && present)
 			return LL_OK;
-		o = get_object(raw, "schedule");
-		if (o && get_time(s, o, "scheduled_start", us, &present) == 0 && present)
+		o = ll_json_object(raw, "schedule");
+		if (o && ll_json_time(s->api, o, "scheduled_start", us, &present) == 0 && present)
 			return LL_OK;
 	}
-	if (get_time(s, raw, "created_at", us, &present) == 0 && present)
+	if (ll_json_time(s->api, raw, "created_at", us, &present) == 0 && present)
 		return LL_OK;
 	snprintf(err, LL_ERR_MAX, "no completed_at, scheduled_start or created_at");
 	return LL_ERR_DATA;

@@ -8,6 +8,9 @@
  *   TP_V1_0           a good ABI 1.0 provider: its descriptor ends before
  *                     page_cursor (set in memory, beyond struct_size, so
  *                     a host that read past the declared size would see it)
+ *   TP_V1_1           a good ABI 1.1 provider: its descriptor ends before
+ *                     fetch_record (set beyond struct_size, likewise)
+ *   TP_SMALL_ELEMENT  setting_def_size smaller than an ABI 1.0 setting
  *   TP_NULL_CALLBACK  map_record left NULL
  *   TP_NO_SYMBOL      exports its descriptor under another name
  *   TP_ROTATE         a good provider that rotates its refresh token as
@@ -147,6 +150,19 @@ static enum ll_status tp_date(void *state, enum ll_entity e, struct json_object 
 	return LL_OK;
 }
 
+#ifdef TP_V1_1
+static enum ll_status tp_fetch_record(void *state, const struct ll_stream_def *stream,
+				      const char *id, struct json_object **raw, char *err)
+{
+	(void)state;
+	(void)stream;
+	(void)id;
+	(void)err;
+	*raw = NULL;
+	return LL_ERR_NOT_FOUND;
+}
+#endif
+
 #ifdef TP_V1_0
 static int tp_page_cursor(void *state, const struct ll_fetch *rq, const struct ll_page *page,
 			  int64_t ahead, char out[LL_CURSOR_MAX])
@@ -166,6 +182,8 @@ static int tp_page_cursor(void *state, const struct ll_fetch *rq, const struct l
 #define TP_VERSION LL_ABI_MKVERSION(LL_ABI_MAJOR, LL_ABI_MINOR + 1)
 #elif defined(TP_V1_0)
 #define TP_VERSION LL_ABI_MKVERSION(1, 0)
+#elif defined(TP_V1_1)
+#define TP_VERSION LL_ABI_MKVERSION(1, 1)
 #else
 #define TP_VERSION LL_ABI_VERSION
 #endif
@@ -174,6 +192,8 @@ static int tp_page_cursor(void *state, const struct ll_fetch *rq, const struct l
 #define TP_SIZE 16
 #elif defined(TP_V1_0)
 #define TP_SIZE offsetof(struct ll_provider, page_cursor)
+#elif defined(TP_V1_1)
+#define TP_SIZE offsetof(struct ll_provider, fetch_record)
 #else
 #define TP_SIZE sizeof(struct ll_provider)
 #endif
@@ -202,5 +222,12 @@ LL_PROVIDER_EXPORT const struct ll_provider TP_SYMBOL = {
 #endif
 #ifdef TP_V1_0
 	.page_cursor = tp_page_cursor,
+#endif
+#ifdef TP_V1_1
+	.fetch_record = tp_fetch_record,
+	.setting_def_size = 1, /* beyond its struct_size: must not be read */
+#endif
+#ifdef TP_SMALL_ELEMENT
+	.setting_def_size = 8,
 #endif
 };

@@ -1,25 +1,13 @@
-/* Configuration validation, lead-source rules and time parsing. */
+/* Configuration: validation, with every error named by file and line. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
-#include "report/report.h"
-#include "config/rules.h"
 #include "testing.h"
-#include "util/timeutil.h"
 
 #define CT "v1:k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-
-static const char *rules_path(void)
-{
-	static char path[1024];
-	const char *src = getenv("LL_SRCDIR");
-
-	snprintf(path, sizeof path, "%s/etc/lead-sources.conf", src ? src : ".");
-	return path;
-}
 
 /* Load text as a configuration; return the joined error messages. */
 static int load(const char *text, char *msgs, size_t len)
@@ -162,118 +150,6 @@ static void syntax_error_has_line(void **state)
 	assert_non_null(strstr(msgs, "t.conf:3:"));
 }
 
-static void classify_brief_examples(void **state)
-{
-	static const struct { const char *raw; const char *channel; } cases[] = {
-		{ "Google", "google" }, { "Google Ads", "google" }, { "AdWords", "google" },
-		{ "Google LSA", "google" }, { "Local Services", "google" }, { "GMB", "google" },
-		{ "Google My Business", "google" }, { "Google Business Profile", "google" },
-		{ "Online Booking", "website" }, { "Website", "website" }, { "Web Form", "website" },
-		{ "Book Online", "website" },
-		{ "Facebook", "social" }, { "Instagram", "social" }, { "Nextdoor", "social" },
-		{ "TikTok", "social" }, { "YouTube", "social" },
-		{ "existing customer", "repeat_customer" }, { "Repeat Customer", "repeat_customer" },
-		{ "Returning Customer", "repeat_customer" }, { "Past Customer", "repeat_customer" },
-		{ "CSR AI", "ai_phone" }, { "AI Phone", "ai_phone" }, { "AI Receptionist", "ai_phone" },
-		{ "Voice AI", "ai_phone" },
-		{ "Referral", "referral" }, { "Referred by a friend", "referral" },
-		{ "Word of Mouth", "referral" },
-		{ "Phone Call", "direct" }, { "Call-in", "direct" }, { "Walk-in", "direct" },
-		{ "Truck Wrap", "direct" }, { "Yard Sign", "direct" }, { "Direct Mail", "direct" },
-		{ NULL, "unknown" }, { "", "unknown" }, { "   ", "unknown" }, { "Other", "unknown" },
-		{ "Unknown", "unknown" }, { "N/A", "unknown" }, { "Groupon", "unknown" },
-		/* case and white space */
-		{ "  GOOGLE   ads ", "google" }, { "csr  ai", "ai_phone" },
-		/* keywords match whole words only */
-		{ "Google search ad (spring)", "google" }, { "Repair", "unknown" },
-		{ "Facebook Marketplace", "social" },
-		/* employees: first and full names */
-		{ "Mike", "referral" }, { "mike patton", "referral" }, { "Patton", "unknown" },
-	};
-	struct ll_rules r;
-	struct ll_errors errs;
-
-	(void)state;
-	ll_rules_init(&r);
-	ll_errors_init(&errs);
-	assert_int_equal(ll_rules_load_file(&r, rules_path(), &errs), 0);
-	assert_int_equal(ll_rules_add_employee(&r, "Mike", "Patton"), 0);
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const char *got = ll_channel_name(ll_rules_classify(&r, cases[i].raw));
-
-		if (strcmp(got, cases[i].channel) != 0)
-			fail_msg("'%s' -> %s, want %s", cases[i].raw ? cases[i].raw : "(null)",
-				 got, cases[i].channel);
-	}
-	ll_rules_release(&r);
-	ll_errors_release(&errs);
-}
-
-static void site_overrides_come_first(void **state)
-{
-	char msgs[2048];
-	struct ll_config cfg;
-	struct ll_errors errs;
-	struct ll_rules defaults, merged;
-	const char *path = tt_write_file("o.conf",
-		"database = \"x\";\nkeyring = \"/k\";\n"
-		"sites = ( { id = \"a\"; name = \"A\"; plan = \"elite\"; timezone = \"UTC\";\n"
-		"  lead_sources = ( { channel = \"referral\"; exact = [\"Google\"]; } ); } );\n");
-
-	(void)state;
-	(void)msgs;
-	ll_config_init(&cfg);
-	ll_errors_init(&errs);
-	ll_rules_init(&defaults);
-	assert_int_equal(ll_config_load(path, &cfg, &errs), 0);
-	assert_int_equal(ll_rules_load_file(&defaults, rules_path(), &errs), 0);
-	ll_rules_init(&merged);
-	assert_int_equal(ll_rules_append(&merged, &cfg.sites[0].overrides), 0);
-	assert_int_equal(ll_rules_append(&merged, &defaults), 0);
-	assert_string_equal(ll_channel_name(ll_rules_classify(&merged, "google")), "referral");
-	assert_string_equal(ll_channel_name(ll_rules_classify(&merged, "GMB")), "google");
-	ll_rules_release(&merged);
-	ll_rules_release(&defaults);
-	ll_errors_release(&errs);
-	ll_config_release(&cfg);
-}
-
-static void time_parsing(void **state)
-{
-	int64_t us;
-	char out[40];
-
-	(void)state;
-	assert_int_equal(ll_parse_time("2024-08-29T10:26:56Z", &us), 0);
-	assert_int_equal(us, 1724927216LL * 1000000);
-	assert_int_equal(ll_parse_time("2024-08-29T05:26:56-05:00", &us), 0);
-	assert_int_equal(us, 1724927216LL * 1000000);
-	assert_int_equal(ll_parse_time("2024-08-29T10:26:56.5Z", &us), 0);
-	assert_int_equal(us, 1724927216LL * 1000000 + 500000);
-	assert_int_equal(ll_parse_time("2024-08-29T10:26:56", &us), 0);
-	assert_int_equal(ll_parse_time("2024-02-30T00:00:00Z", &us), -1);
-	assert_int_equal(ll_parse_time("2024-08-29", &us), -1);
-	assert_int_equal(ll_parse_time("2024-08-29T10:26:56Zjunk", &us), -1);
-	assert_int_equal(ll_parse_time("", &us), -1);
-	ll_format_time(1724927216LL * 1000000 + 5, out, sizeof out);
-	assert_string_equal(out, "2024-08-29T10:26:56.000005Z");
-}
-
-static void money_formatting(void **state)
-{
-	char out[32];
-
-	(void)state;
-	ll_format_cents(5190500, out, sizeof out);
-	assert_string_equal(out, "51905.00");
-	ll_format_cents(7, out, sizeof out);
-	assert_string_equal(out, "0.07");
-	ll_format_cents(-1250, out, sizeof out);
-	assert_string_equal(out, "-12.50");
-	ll_format_cents(INT64_MIN, out, sizeof out);
-	assert_string_equal(out, "-92233720368547758.08");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,10 +159,6 @@ int main(void)
 		cmocka_unit_test(api_block),
 		cmocka_unit_test(api_exposure),
 		cmocka_unit_test(text_plan_and_zone),
-		cmocka_unit_test(classify_brief_examples),
-		cmocka_unit_test(site_overrides_come_first),
-		cmocka_unit_test(time_parsing),
-		cmocka_unit_test(money_formatting),
 	};
 
 	if (sodium_init() < 0)
