@@ -515,11 +515,11 @@ struct ll_api *ll_api_start(const struct ll_api_conf *conf, const char *database
 		ll_notice("api: metrics on %s (port %d)", conf->metrics_listen, metrics_port);
 	return api;
 fail:
-	ll_api_free(api);
+	ll_api_stop(api);
 	return NULL;
 }
 
-void ll_api_free(struct ll_api *api)
+void ll_api_stop(struct ll_api *api)
 {
 	if (!api)
 		return;

@@ -34,6 +34,6 @@ struct ll_api;
 struct ll_api *ll_api_start(const struct ll_api_conf *conf, const char *database,
 			    const struct ll_api_hooks *hooks, char *err, size_t errlen);
 /* Stop serving (waits for requests in flight) and free everything. */
-void ll_api_free(struct ll_api *api);
+void ll_api_stop(struct ll_api *api);
 
 #endif

@@ -256,7 +256,7 @@ int main(int argc, char **argv)
 			ll_notify("STOPPING=1");
 			ll_notice("stopping: waiting for running pages to commit");
 		}
-		ll_api_free(api); /* answers the requests in flight first */
+		ll_api_stop(api); /* answers the requests in flight first */
 		if (stop_workers(tids, n_workers, ll_daemon.current->app.cfg.shutdown_timeout_s) < 0)
 			_exit(LL_EXIT_RUNTIME);
 		ll_notice("stopped");

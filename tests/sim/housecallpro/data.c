@@ -1,17 +1,10 @@
-/* Deterministic Housecall Pro data sets (see sim.h). */
-#include "sim.h"
-
+/* Deterministic Housecall Pro data sets (hcp.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-pthread_mutex_t sim_lock = PTHREAD_MUTEX_INITIALIZER;
-
-const char *const sim_channel_names[CH_COUNT] = {
-	"website", "google", "social", "repeat_customer", "ai_phone", "referral",
-	"direct", "unknown",
-};
+#include "housecallpro/hcp.h"
 
 #define DAY 86400
 
@@ -52,39 +45,13 @@ static const char *const last_names[] = {
 	"Taylor", "Anderson", "Thomas", "Jackson", "White", "Martin", "Thompson", "Lopez", "Lee",
 };
 
-uint64_t sim_rand(uint64_t *s)
-{
-	/* xorshift64*: deterministic, good enough for test data */
-	uint64_t x = *s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 2685821657736338717ULL;
-}
-
-static uint64_t rnd(uint64_t *s, uint64_t n)
-{
-	return n ? sim_rand(s) % n : 0;
-}
-
-static void make_id(uint64_t *s, const char *prefix, char *out)
-{
-	int n = snprintf(out, 40, "%s", prefix);
-
-	for (int i = 0; i < 32; i++)
-		out[n + i] = "0123456789abcdef"[rnd(s, 16)];
-	out[n + 32] = '\0';
-}
-
 static const char *pick_vocab(uint64_t *s, enum sim_channel ch)
 {
 	size_t matches = 0, k;
 
 	for (size_t i = 0; i < N_VOCAB; i++)
 		matches += vocab[i].ch == ch;
-	k = rnd(s, matches);
+	k = sim_rnd(s, matches);
 	for (size_t i = 0; i < N_VOCAB; i++)
 		if (vocab[i].ch == ch && k-- == 0)
 			return vocab[i].raw;
@@ -95,7 +62,7 @@ static const char *pick_vocab(uint64_t *s, enum sim_channel ch)
 static enum sim_channel pick_channel(uint64_t *s)
 {
 	static const int weights[CH_COUNT] = { 6, 6, 4, 40, 8, 28, 5, 3 };
-	int r = (int)rnd(s, 100);
+	int r = (int)sim_rnd(s, 100);
 
 	for (int c = 0; c < CH_COUNT; c++) {
 		if (r < weights[c])
@@ -105,7 +72,7 @@ static enum sim_channel pick_channel(uint64_t *s)
 	return CH_UNKNOWN;
 }
 
-enum sim_channel sim_channel_of(const struct sim_data *d, const char *raw)
+enum sim_channel hcp_channel_of(const struct hcp_data *d, const char *raw)
 {
 	(void)d;
 	if (!raw)
@@ -126,49 +93,19 @@ static int blank(const char *s)
 	return 1;
 }
 
-static void set_tz(const char *tz)
-{
-	setenv("TZ", tz, 1);
-	tzset();
-}
-
-static int local_ymd(int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	localtime_r(&tt, &tm);
-	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-}
-
-/* Local wall time to epoch in the current TZ. */
-static int64_t local_time(int y, int mo, int d, int h, int mi, int sec)
-{
-	struct tm tm = { 0 };
-
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
-}
-
-int sim_job_counts(const struct sim_data *d, const struct sim_job *j, int *ymd,
+int hcp_job_counts(const struct hcp_data *d, const struct hcp_job *j, int *ymd,
 		   enum sim_channel *ch)
 {
-	const struct sim_customer *c = &d->customers[j->customer];
+	const struct hcp_customer *c = &d->customers[j->customer];
 	int64_t when;
 
 	if (j->hidden || j->deleted_at || strncmp(j->work_status, "complete", 8) != 0)
 		return 0;
 	when = j->completed_at ? j->completed_at : j->scheduled_start ? j->scheduled_start
 								      : j->created;
-	*ymd = local_ymd(when);
-	*ch = !blank(j->lead_source) ? sim_channel_of(d, j->lead_source)
-	      : !blank(c->lead_source) ? sim_channel_of(d, c->lead_source) : CH_UNKNOWN;
+	*ymd = sim_local_ymd(when);
+	*ch = !blank(j->lead_source) ? hcp_channel_of(d, j->lead_source)
+	      : !blank(c->lead_source) ? hcp_channel_of(d, c->lead_source) : CH_UNKNOWN;
 	return 1;
 }
 
@@ -178,52 +115,52 @@ struct pools {
 	size_t n[CH_COUNT];
 };
 
-static int pick_customer(uint64_t *s, const struct pools *p, const struct sim_data *d,
+static int pick_customer(uint64_t *s, const struct pools *p, const struct hcp_data *d,
 			 enum sim_channel ch)
 {
 	if (p->n[ch] == 0)
-		return (int)rnd(s, d->n_customers);
-	return (int)p->idx[ch][rnd(s, p->n[ch])];
+		return (int)sim_rnd(s, d->n_customers);
+	return (int)p->idx[ch][sim_rnd(s, p->n[ch])];
 }
 
 /* A job whose channel comes from its own lead source, or (one in four)
  * from its customer's when its own is blank. */
-static void assign_source(uint64_t *s, struct sim_data *d, const struct pools *p,
-			  struct sim_job *j, enum sim_channel ch)
+static void assign_source(uint64_t *s, struct hcp_data *d, const struct pools *p,
+			  struct hcp_job *j, enum sim_channel ch)
 {
-	if (rnd(s, 4) == 0 && p->n[ch] > 0 && ch != CH_UNKNOWN) {
+	if (sim_rnd(s, 4) == 0 && p->n[ch] > 0 && ch != CH_UNKNOWN) {
 		j->customer = pick_customer(s, p, d, ch);
-		j->lead_source = rnd(s, 2) ? NULL : "  ";
+		j->lead_source = sim_rnd(s, 2) ? NULL : "  ";
 	} else {
-		j->customer = (int)rnd(s, d->n_customers);
+		j->customer = (int)sim_rnd(s, d->n_customers);
 		j->lead_source = pick_vocab(s, ch);
 	}
 }
 
-static void fill_job(uint64_t *s, struct sim_data *d, struct sim_job *j, int number)
+static void fill_job(uint64_t *s, struct hcp_data *d, struct hcp_job *j, int number)
 {
-	make_id(s, "job_", j->id);
+	sim_make_id(s, "job_", j->id);
 	j->invoice_number = number;
-	j->employee = rnd(s, 5) ? (int)rnd(s, d->n_employees) : -1;
+	j->employee = sim_rnd(s, 5) ? (int)sim_rnd(s, d->n_employees) : -1;
 }
 
 /* A completed job resolved at `when`, date from completed_at (a quarter of
  * them) or from scheduled_start, as real data has it. */
-static void complete_at(uint64_t *s, struct sim_job *j, int64_t when, int64_t now)
+static void complete_at(uint64_t *s, struct hcp_job *j, int64_t when, int64_t now)
 {
-	j->work_status = rnd(s, 2) ? "complete rated" : "complete unrated";
-	j->scheduled_start = when - (int64_t)rnd(s, 3 * 3600);
-	if (rnd(s, 4) == 0) {
+	j->work_status = sim_rnd(s, 2) ? "complete rated" : "complete unrated";
+	j->scheduled_start = when - (int64_t)sim_rnd(s, 3 * 3600);
+	if (sim_rnd(s, 4) == 0) {
 		j->completed_at = when;
 	} else {
 		j->scheduled_start = when;
 		j->completed_at = 0;
 	}
 	j->started_at = j->scheduled_start;
-	j->created = j->scheduled_start - (int64_t)(1 + rnd(s, 20)) * DAY;
-	j->updated = when + (int64_t)rnd(s, 2 * DAY);
+	j->created = j->scheduled_start - (int64_t)(1 + sim_rnd(s, 20)) * DAY;
+	j->updated = when + (int64_t)sim_rnd(s, 2 * DAY);
 	if (j->updated > now - 60)
-		j->updated = now - 60 - (int64_t)rnd(s, 3600);
+		j->updated = now - 60 - (int64_t)sim_rnd(s, 3600);
 	if (j->updated < j->created)
 		j->updated = j->created;
 }
@@ -234,7 +171,7 @@ static const struct { enum sim_channel ch; int jobs; int64_t cents; } snapshot[]
 	{ CH_AI, 18, 841600 }, { CH_GOOGLE, 4, 137500 },
 };
 
-static size_t gen_window(uint64_t *s, struct sim_data *d, const struct pools *p,
+static size_t gen_window(uint64_t *s, struct hcp_data *d, const struct pools *p,
 			 size_t next, int number)
 {
 	time_t tt = (time_t)d->now;
@@ -246,11 +183,11 @@ static size_t gen_window(uint64_t *s, struct sim_data *d, const struct pools *p,
 		int64_t avg = snapshot[k].cents / n, sum = 0, delta = 0;
 
 		for (int i = 0; i < n && next < d->n_jobs; i++) {
-			struct sim_job *j = &d->jobs[next++];
-			int back = 1 + (int)rnd(s, 28);
+			struct hcp_job *j = &d->jobs[next++];
+			int back = 1 + (int)sim_rnd(s, 28);
 
 			if (i % 2 == 0)
-				delta = (int64_t)rnd(s, (uint64_t)(avg / 3 + 1));
+				delta = (int64_t)sim_rnd(s, (uint64_t)(avg / 3 + 1));
 
 			fill_job(s, d, j, number++);
 			assign_source(s, d, p, j, snapshot[k].ch);
@@ -260,16 +197,16 @@ static size_t gen_window(uint64_t *s, struct sim_data *d, const struct pools *p,
 			if (i % 2 == 0 && i == n - 2)
 				j->total_amount = avg;
 			sum += j->total_amount;
-			complete_at(s, j, local_time(today.tm_year + 1900, today.tm_mon + 1,
-						     today.tm_mday - back, 9 + (int)rnd(s, 8),
-						     (int)rnd(s, 60), (int)rnd(s, 60)), d->now);
+			complete_at(s, j, sim_local_time(today.tm_year + 1900, today.tm_mon + 1,
+						     today.tm_mday - back, 9 + (int)sim_rnd(s, 8),
+						     (int)sim_rnd(s, 60), (int)sim_rnd(s, 60)), d->now);
 		}
 	}
 	return next;
 }
 
 /* Jobs in the window that must not count: canceled, deleted, unfinished. */
-static size_t gen_window_noise(uint64_t *s, struct sim_data *d, const struct pools *p,
+static size_t gen_window_noise(uint64_t *s, struct hcp_data *d, const struct pools *p,
 			       size_t next, int number, size_t count)
 {
 	static const char *const statuses[] = {
@@ -278,18 +215,18 @@ static size_t gen_window_noise(uint64_t *s, struct sim_data *d, const struct poo
 	};
 
 	for (size_t i = 0; i < count && next < d->n_jobs; i++) {
-		struct sim_job *j = &d->jobs[next++];
-		int64_t when = d->now - (int64_t)(1 + rnd(s, 27)) * DAY;
+		struct hcp_job *j = &d->jobs[next++];
+		int64_t when = d->now - (int64_t)(1 + sim_rnd(s, 27)) * DAY;
 
 		fill_job(s, d, j, number++);
-		assign_source(s, d, p, j, (enum sim_channel)rnd(s, CH_COUNT));
-		j->total_amount = 5000 + (int64_t)rnd(s, 100000);
+		assign_source(s, d, p, j, (enum sim_channel)sim_rnd(s, CH_COUNT));
+		j->total_amount = 5000 + (int64_t)sim_rnd(s, 100000);
 		j->work_status = statuses[i % 6];
 		j->created = when - 5 * DAY;
 		j->scheduled_start = strcmp(j->work_status, "needs scheduling") ? when : 0;
 		if (strcmp(j->work_status, "scheduled") == 0)
-			j->scheduled_start = d->now + (int64_t)(1 + rnd(s, 20)) * DAY;
-		if (strcmp(j->work_status, "pro canceled") == 0 && rnd(s, 2))
+			j->scheduled_start = d->now + (int64_t)(1 + sim_rnd(s, 20)) * DAY;
+		if (strcmp(j->work_status, "pro canceled") == 0 && sim_rnd(s, 2))
 			j->started_at = when; /* canceled mid-work: completed_at stays null */
 		if (strcmp(j->work_status, "complete rated") == 0 || i % 12 == 0)
 			j->deleted_at = when + 3600; /* deleted: never counts */
@@ -299,7 +236,7 @@ static size_t gen_window_noise(uint64_t *s, struct sim_data *d, const struct poo
 }
 
 /* Completions on DST days and at local midnights, long before the window. */
-static size_t gen_edges(uint64_t *s, struct sim_data *d, size_t next, int number)
+static size_t gen_edges(uint64_t *s, struct hcp_data *d, size_t next, int number)
 {
 	static const int edges[][6] = {
 		{ 2025, 3, 8, 23, 59, 59 }, { 2025, 3, 9, 0, 0, 0 }, { 2025, 3, 9, 1, 59, 59 },
@@ -309,12 +246,12 @@ static size_t gen_edges(uint64_t *s, struct sim_data *d, size_t next, int number
 	};
 
 	for (size_t i = 0; i < sizeof edges / sizeof edges[0] && next < d->n_jobs; i++) {
-		struct sim_job *j = &d->jobs[next++];
-		int64_t when = local_time(edges[i][0], edges[i][1], edges[i][2], edges[i][3],
+		struct hcp_job *j = &d->jobs[next++];
+		int64_t when = sim_local_time(edges[i][0], edges[i][1], edges[i][2], edges[i][3],
 					  edges[i][4], edges[i][5]);
 
 		fill_job(s, d, j, number++);
-		j->customer = (int)rnd(s, d->n_customers);
+		j->customer = (int)sim_rnd(s, d->n_customers);
 		j->lead_source = pick_vocab(s, (enum sim_channel)(i % CH_COUNT));
 		j->total_amount = 10000 + (int64_t)i * 1111;
 		complete_at(s, j, when, d->now);
@@ -323,16 +260,16 @@ static size_t gen_edges(uint64_t *s, struct sim_data *d, size_t next, int number
 	return next;
 }
 
-static void gen_history(uint64_t *s, struct sim_data *d, const struct pools *p,
-			struct sim_job *j, int number)
+static void gen_history(uint64_t *s, struct hcp_data *d, const struct pools *p,
+			struct hcp_job *j, int number)
 {
 	static const char *const statuses[] = {
 		"complete rated", "complete unrated", "pro canceled", "user canceled",
 		"needs scheduling", "in progress",
 	};
 	static const int weights[] = { 45, 37, 9, 6, 2, 1 };
-	int r = (int)rnd(s, 100), k = 0;
-	int64_t when = d->now - 32 * DAY - (int64_t)rnd(s, 6 * 365) * DAY - (int64_t)rnd(s, DAY);
+	int r = (int)sim_rnd(s, 100), k = 0;
+	int64_t when = d->now - 32 * DAY - (int64_t)sim_rnd(s, 6 * 365) * DAY - (int64_t)sim_rnd(s, DAY);
 
 	while (r >= weights[k]) {
 		r -= weights[k];
@@ -340,7 +277,7 @@ static void gen_history(uint64_t *s, struct sim_data *d, const struct pools *p,
 	}
 	fill_job(s, d, j, number);
 	assign_source(s, d, p, j, pick_channel(s));
-	j->total_amount = 8900 + (int64_t)rnd(s, 180000);
+	j->total_amount = 8900 + (int64_t)sim_rnd(s, 180000);
 	if (k < 2) {
 		complete_at(s, j, when, d->now);
 		j->work_status = statuses[k];
@@ -349,14 +286,14 @@ static void gen_history(uint64_t *s, struct sim_data *d, const struct pools *p,
 		j->created = when - 3 * DAY;
 		j->scheduled_start = k == 4 ? 0 : when;
 		j->updated = when + DAY;
-		if (k == 2 && rnd(s, 2))
+		if (k == 2 && sim_rnd(s, 2))
 			j->deleted_at = when + 3600;
 		if (k >= 2 && k <= 4)
 			j->total_amount = k == 4 ? 0 : j->total_amount;
 	}
 }
 
-int sim_generate(struct sim_data *d, const struct sim_gen_options *o)
+int hcp_generate(struct hcp_data *d, const struct hcp_gen_options *o)
 {
 	uint64_t s = o->seed ? o->seed : 1;
 	struct pools p;
@@ -367,7 +304,7 @@ int sim_generate(struct sim_data *d, const struct sim_gen_options *o)
 	memset(&p, 0, sizeof p);
 	d->tz = o->tz;
 	d->now = o->now;
-	set_tz(o->tz);
+	sim_set_tz(o->tz);
 	d->n_employees = sizeof employee_names / sizeof employee_names[0];
 	d->n_customers = o->customers;
 	d->n_jobs = o->jobs;
@@ -383,21 +320,21 @@ int sim_generate(struct sim_data *d, const struct sim_gen_options *o)
 		return -1;
 	snprintf(d->company_id, sizeof d->company_id, "0f4c2d1e-7a8b-4c9d-8e0f-1a2b3c4d5e6f");
 	for (size_t i = 0; i < d->n_employees; i++) {
-		make_id(&s, "pro_", d->employees[i].id);
+		sim_make_id(&s, "pro_", d->employees[i].id);
 		d->employees[i].first = employee_names[i][0];
 		d->employees[i].last = employee_names[i][1];
 		d->employees[i].created = d->now - 2000 * DAY + (int64_t)i * DAY;
 	}
 	for (size_t i = 0; i < d->n_customers; i++) {
-		struct sim_customer *c = &d->customers[i];
+		struct hcp_customer *c = &d->customers[i];
 		enum sim_channel ch = pick_channel(&s);
 
-		make_id(&s, "cus_", c->id);
-		snprintf(c->first, sizeof c->first, "%s", first_names[rnd(&s, 20)]);
-		snprintf(c->last, sizeof c->last, "%s", last_names[rnd(&s, 18)]);
-		c->lead_source = rnd(&s, 10) < 3 ? NULL : pick_vocab(&s, ch);
-		c->created = d->now - 40 * DAY - (int64_t)rnd(&s, 6 * 365) * DAY;
-		c->updated = c->created + (int64_t)rnd(&s, 30) * DAY;
+		sim_make_id(&s, "cus_", c->id);
+		snprintf(c->first, sizeof c->first, "%s", first_names[sim_rnd(&s, 20)]);
+		snprintf(c->last, sizeof c->last, "%s", last_names[sim_rnd(&s, 18)]);
+		c->lead_source = sim_rnd(&s, 10) < 3 ? NULL : pick_vocab(&s, ch);
+		c->created = d->now - 40 * DAY - (int64_t)sim_rnd(&s, 6 * 365) * DAY;
+		c->updated = c->created + (int64_t)sim_rnd(&s, 30) * DAY;
 		if (!blank(c->lead_source))
 			p.idx[ch][p.n[ch]++] = i;
 	}
@@ -411,18 +348,18 @@ int sim_generate(struct sim_data *d, const struct sim_gen_options *o)
 	for (size_t i = 0; i < o->ties && i < d->n_jobs; i++)
 		d->jobs[d->n_jobs - 1 - i].updated = d->now - 120;
 	for (size_t i = 0; i < d->n_estimates; i++) {
-		struct sim_estimate *e = &d->estimates[i];
+		struct hcp_estimate *e = &d->estimates[i];
 		static const char *const approvals[] = { NULL, "approved", "declined", "awaiting response" };
 
-		make_id(&s, "csr_", e->id);
-		make_id(&s, "est_", e->option_id);
-		e->customer = (int)rnd(&s, d->n_customers);
-		e->work_status = rnd(&s, 3) ? "complete rated" : "needs scheduling";
+		sim_make_id(&s, "csr_", e->id);
+		sim_make_id(&s, "est_", e->option_id);
+		e->customer = (int)sim_rnd(&s, d->n_customers);
+		e->work_status = sim_rnd(&s, 3) ? "complete rated" : "needs scheduling";
 		e->lead_source = pick_vocab(&s, pick_channel(&s));
-		e->created = d->now - 35 * DAY - (int64_t)rnd(&s, 5 * 365) * DAY;
-		e->updated = e->created + (int64_t)rnd(&s, 10) * DAY;
-		e->amount = 20000 + (int64_t)rnd(&s, 900000);
-		e->approval = approvals[rnd(&s, 4)];
+		e->created = d->now - 35 * DAY - (int64_t)sim_rnd(&s, 5 * 365) * DAY;
+		e->updated = e->created + (int64_t)sim_rnd(&s, 10) * DAY;
+		e->amount = 20000 + (int64_t)sim_rnd(&s, 900000);
+		e->approval = approvals[sim_rnd(&s, 4)];
 	}
 	for (int c = 0; c < CH_COUNT; c++)
 		free(p.idx[c]);
@@ -430,7 +367,7 @@ int sim_generate(struct sim_data *d, const struct sim_gen_options *o)
 	return 0;
 }
 
-void sim_data_free(struct sim_data *d)
+void hcp_data_free(struct hcp_data *d)
 {
 	free(d->employees);
 	free(d->customers);

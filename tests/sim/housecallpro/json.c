@@ -1,20 +1,9 @@
 /* JSON rendering of simulator records in Housecall Pro's real shapes
  * (../shared/reference/housecallpro-api.md, sections 3 to 5). */
-#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "sim.h"
-
-static void iso(int64_t t, char *out, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
+#include "housecallpro/hcp.h"
 
 static struct json_object *time_or_null(int64_t t)
 {
@@ -22,7 +11,7 @@ static struct json_object *time_or_null(int64_t t)
 
 	if (!t)
 		return NULL;
-	iso(t, buf, sizeof buf);
+	sim_iso(t, 0, buf, sizeof buf);
 	return json_object_new_string(buf);
 }
 
@@ -31,7 +20,7 @@ static struct json_object *str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-struct json_object *sim_employee_json(const struct sim_employee *e)
+struct json_object *hcp_employee_json(const struct hcp_employee *e)
 {
 	struct json_object *o = json_object_new_object(), *perm = json_object_new_object();
 
@@ -49,11 +38,11 @@ struct json_object *sim_employee_json(const struct sim_employee *e)
 	json_object_object_add(o, "permissions", perm);
 	json_object_object_add(o, "created_at", time_or_null(e->created));
 	json_object_object_add(o, "company_name", json_object_new_string("PATTON PLUMBING"));
-	json_object_object_add(o, "company_id", json_object_new_string(sim_current->company_id));
+	json_object_object_add(o, "company_id", json_object_new_string(hcp_current->company_id));
 	return o;
 }
 
-struct json_object *sim_customer_json(const struct sim_customer *c, int with_addresses)
+struct json_object *hcp_customer_json(const struct hcp_customer *c, int with_addresses)
 {
 	struct json_object *o = json_object_new_object();
 	char email[80];
@@ -73,7 +62,7 @@ struct json_object *sim_customer_json(const struct sim_customer *c, int with_add
 	json_object_object_add(o, "created_at", time_or_null(c->created));
 	json_object_object_add(o, "updated_at", time_or_null(c->updated));
 	json_object_object_add(o, "company_name", json_object_new_string("PATTON PLUMBING"));
-	json_object_object_add(o, "company_id", json_object_new_string(sim_current->company_id));
+	json_object_object_add(o, "company_id", json_object_new_string(hcp_current->company_id));
 	json_object_object_add(o, "tags", json_object_new_array());
 	json_object_object_add(o, "kind", json_object_new_string("homeowner"));
 	if (with_addresses) {
@@ -115,7 +104,7 @@ static struct json_object *schedule_json(int64_t start)
 	return o;
 }
 
-struct json_object *sim_job_json(const struct sim_job *j)
+struct json_object *hcp_job_json(const struct hcp_job *j)
 {
 	struct json_object *o = json_object_new_object(), *ts = json_object_new_object();
 	struct json_object *emps = json_object_new_array(), *fields = json_object_new_object();
@@ -125,7 +114,7 @@ struct json_object *sim_job_json(const struct sim_job *j)
 	json_object_object_add(o, "id", json_object_new_string(j->id));
 	json_object_object_add(o, "invoice_number", json_object_new_string(inv));
 	json_object_object_add(o, "description", json_object_new_string("Service call"));
-	json_object_object_add(o, "customer", sim_customer_json(&sim_current->customers[j->customer], 0));
+	json_object_object_add(o, "customer", hcp_customer_json(&hcp_current->customers[j->customer], 0));
 	json_object_object_add(o, "address", null_address());
 	json_object_object_add(o, "notes", json_object_new_array());
 	json_object_object_add(o, "work_status", json_object_new_string(j->work_status));
@@ -138,7 +127,7 @@ struct json_object *sim_job_json(const struct sim_job *j)
 	json_object_object_add(o, "outstanding_balance", json_object_new_int64(0));
 	json_object_object_add(o, "subtotal", json_object_new_int64(j->total_amount));
 	if (j->employee >= 0)
-		json_object_array_add(emps, sim_employee_json(&sim_current->employees[j->employee]));
+		json_object_array_add(emps, hcp_employee_json(&hcp_current->employees[j->employee]));
 	json_object_object_add(o, "assigned_employees", emps);
 	json_object_object_add(o, "tags", json_object_new_array());
 	json_object_object_add(o, "original_estimate_id", NULL);
@@ -154,13 +143,13 @@ struct json_object *sim_job_json(const struct sim_job *j)
 				? time_or_null(j->updated) : NULL);
 	json_object_object_add(o, "deleted_at", time_or_null(j->deleted_at));
 	json_object_object_add(o, "company_name", json_object_new_string("PATTON PLUMBING"));
-	json_object_object_add(o, "company_id", json_object_new_string(sim_current->company_id));
+	json_object_object_add(o, "company_id", json_object_new_string(hcp_current->company_id));
 	json_object_object_add(o, "recurrence_number", NULL);
 	json_object_object_add(o, "recurrence_rule", NULL);
 	return o;
 }
 
-struct json_object *sim_estimate_json(const struct sim_estimate *e)
+struct json_object *hcp_estimate_json(const struct hcp_estimate *e)
 {
 	struct json_object *o = json_object_new_object(), *opts = json_object_new_array();
 	struct json_object *opt = json_object_new_object(), *fields = json_object_new_object();
@@ -170,12 +159,12 @@ struct json_object *sim_estimate_json(const struct sim_estimate *e)
 	json_object_object_add(o, "estimate_number", json_object_new_string("8"));
 	json_object_object_add(o, "work_status", json_object_new_string(e->work_status));
 	json_object_object_add(o, "lead_source", str_or_null(e->lead_source));
-	json_object_object_add(o, "customer", sim_customer_json(&sim_current->customers[e->customer], 0));
+	json_object_object_add(o, "customer", hcp_customer_json(&hcp_current->customers[e->customer], 0));
 	json_object_object_add(o, "address", null_address());
 	json_object_object_add(o, "created_at", time_or_null(e->created));
 	json_object_object_add(o, "updated_at", time_or_null(e->updated));
 	json_object_object_add(o, "company_name", json_object_new_string("PATTON PLUMBING"));
-	json_object_object_add(o, "company_id", json_object_new_string(sim_current->company_id));
+	json_object_object_add(o, "company_id", json_object_new_string(hcp_current->company_id));
 	json_object_object_add(ts, "on_my_way_at", NULL);
 	json_object_object_add(ts, "started_at", NULL);
 	json_object_object_add(ts, "completed_at", NULL);

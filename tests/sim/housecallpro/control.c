@@ -1,0 +1,146 @@
+/*
+ * The Housecall Pro simulator's own controls: /_sim/expected (the
+ * oracle), /_sim/mutate, /_sim/delete, /_sim/vanish (?jobs=N or
+ * ?estimates=N), /_sim/silent, /_sim/restore (every vanished record is
+ * back), /_sim/hidden (ids of vanished records), and its fault switches.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "housecallpro/hcp.h"
+
+struct hcp_faults hcp_faults = { .vanish_seed = 7 };
+
+static enum MHD_Result expected(struct MHD_Connection *c)
+{
+	struct sim_tally t = { { 0 }, { 0 } };
+	const char *tz;
+	int lo, hi;
+
+	if (sim_window(c, &lo, &hi, &tz) < 0)
+		return sim_bad_window(c);
+	sim_set_tz(tz ? tz : hcp_data.tz);
+	for (size_t i = 0; i < hcp_data.n_jobs; i++) {
+		enum sim_channel ch;
+		int ymd;
+
+		if (hcp_job_counts(&hcp_data, &hcp_data.jobs[i], &ymd, &ch) && ymd >= lo &&
+		    ymd <= hi) {
+			t.jobs[ch]++;
+			t.cents[ch] += hcp_data.jobs[i].total_amount;
+		}
+	}
+	return sim_send_json(c, 200, sim_tally_json(&t));
+}
+
+static void restore(void)
+{
+	for (size_t i = 0; i < hcp_data.n_jobs; i++)
+		hcp_data.jobs[i].hidden = 0;
+	for (size_t i = 0; i < hcp_data.n_estimates; i++)
+		hcp_data.estimates[i].hidden = 0;
+}
+
+/* /_sim/mutate|delete|vanish|silent?jobs=N&seed=S: change N jobs picked by
+ * seed; /_sim/vanish?estimates=N: N estimates disappear instead. */
+static enum MHD_Result change(struct MHD_Connection *c, const char *what)
+{
+	long n = sim_arg_long(c, "jobs", 1), n_est = sim_arg_long(c, "estimates", 0);
+	uint64_t s = (uint64_t)sim_arg_long(c, "seed", 7);
+	int64_t now = (int64_t)time(NULL);
+	struct json_object *ids = json_object_new_array(), *o = json_object_new_object();
+
+	if (strcmp(what, "restore") == 0) {
+		restore();
+		n = 0;
+	}
+	if (n_est > 0) {
+		for (long k = 0; k < n_est && hcp_data.n_estimates > 0; k++) {
+			struct hcp_estimate *e = &hcp_data.estimates[sim_rnd(&s, hcp_data.n_estimates)];
+
+			e->hidden = 1;
+			json_object_array_add(ids, json_object_new_string(e->id));
+		}
+		n = 0;
+	}
+	for (long k = 0; k < n && hcp_data.n_jobs > 0; k++) {
+		size_t i = (size_t)sim_rnd(&s, hcp_data.n_jobs);
+		struct hcp_job *j = &hcp_data.jobs[i];
+
+		if (strcmp(what, "mutate") == 0) {
+			hcp_mutate_job(i, now);
+		} else if (strcmp(what, "delete") == 0) {
+			j->work_status = "pro canceled";
+			j->deleted_at = now;
+			j->updated = now;
+		} else if (strcmp(what, "vanish") == 0) {
+			j->hidden = 1;
+		} else {
+			j->total_amount += 777; /* silent: updated_at not bumped */
+		}
+		json_object_array_add(ids, json_object_new_string(j->id));
+	}
+	hcp_data.version++;
+	json_object_object_add(o, "changed", ids);
+	return sim_send_json(c, 200, o);
+}
+
+/* The ids of jobs and estimates that vanished, for oracles. */
+static enum MHD_Result hidden_ids(struct MHD_Connection *c)
+{
+	struct json_object *o = json_object_new_object(), *j = json_object_new_array(),
+			   *e = json_object_new_array();
+
+	for (size_t i = 0; i < hcp_data.n_jobs; i++)
+		if (hcp_data.jobs[i].hidden)
+			json_object_array_add(j, json_object_new_string(hcp_data.jobs[i].id));
+	for (size_t i = 0; i < hcp_data.n_estimates; i++)
+		if (hcp_data.estimates[i].hidden)
+			json_object_array_add(e, json_object_new_string(hcp_data.estimates[i].id));
+	json_object_object_add(o, "jobs", j);
+	json_object_object_add(o, "estimates", e);
+	return sim_send_json(c, 200, o);
+}
+
+int hcp_control(struct sim_request *rq, const char *name, enum MHD_Result *ret)
+{
+	static const char *const changes[] = { "mutate", "delete", "vanish", "silent", "restore" };
+
+	if (strcmp(name, "expected") == 0) {
+		*ret = expected(rq->c);
+		return 1;
+	}
+	if (strcmp(name, "hidden") == 0) {
+		*ret = hidden_ids(rq->c);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
+		if (strcmp(name, changes[i]) == 0) {
+			*ret = change(rq->c, name);
+			return 1;
+		}
+	return 0;
+}
+
+int hcp_set_fault(const char *key, const char *value)
+{
+	struct hcp_faults *f = &hcp_faults;
+	struct { const char *name; int *field; } table[] = {
+		{ "mutate_on_page", &f->mutate_on_page }, { "hostile_page", &f->hostile_page },
+		{ "vanish_on_page", &f->vanish_on_page }, { "vanish_jobs", &f->vanish_jobs },
+		{ "vanish_seed", &f->vanish_seed }, { "lookup_status", &f->lookup_status },
+	};
+
+	if (strcmp(key, "hostile") == 0) {
+		snprintf(f->hostile, sizeof f->hostile, "%s", value);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (strcmp(key, table[i].name) == 0) {
+			*table[i].field = (int)strtol(value, NULL, 10);
+			return 1;
+		}
+	return 0;
+}
