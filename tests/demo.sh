@@ -18,10 +18,14 @@ echo "$SIM_PID" >"$DEMO/hcpsim.pid"
 CONN=$(db_create leadledger_demo)
 keyring_create "$DEMO"
 CT=$(encrypt_key "$DEMO/keyring" patton-plumbing "$SIM_KEY")
-# The dashboard on a free loopback port: the usual 8470 may be taken.
-DEMO_PORT=${LL_DEMO_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+# The dashboard and the metrics on free loopback ports: the usual ones may
+# be taken.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+DEMO_PORT=${LL_DEMO_PORT:-$(free_port)}
+METRICS_PORT=$(free_port)
 LL_BACKOFF_MS=1000 write_config "$DEMO/leadledger.conf" "$CONN" "$DEMO/keyring" <<CONF
-api = { listen = "127.0.0.1:$DEMO_PORT"; dashboard = "$LL_ROOT/dashboard"; };
+api = { listen = "127.0.0.1:$DEMO_PORT"; metrics_listen = "127.0.0.1:$METRICS_PORT";
+        dashboard = "$LL_ROOT/dashboard"; };
 sites = (
 $(site_block patton-plumbing "$CT" "$SIM_URL")
 );
@@ -59,7 +63,7 @@ Try:
   ${LL[*]} status
   ${LL[*]} report --site patton-plumbing --days 90 --format json
   curl -H "Authorization: Bearer $TOKEN" "$DASH/api/v1/sites/patton-plumbing/report?days=30"
-  curl $DASH/metrics
+  curl http://127.0.0.1:$METRICS_PORT/metrics
 
 Dashboard:  $DASH/#site=patton-plumbing&token=$TOKEN
 Token:      $TOKEN   (shown once; leadledger token revoke --site patton-plumbing --all)

@@ -16,6 +16,7 @@
 	" coalesce(sum(r.api_calls), 0), coalesce(sum(r.http_429), 0), " \
 	" coalesce(sum(r.retries), 0), " \
 	" coalesce(sum(r.rows_vanished), 0), coalesce(sum((r.flag IS NOT NULL)::int), 0), " \
+	" coalesce(sum(r.rechanneled), 0), " \
 	" coalesce(extract(epoch FROM s.last_success_at)::bigint::text, ''), " \
 	" coalesce(extract(epoch FROM now() - s.last_success_at)::bigint::text, ''), " \
 	" " LL_SQL_STALE "::int, " \
@@ -27,8 +28,8 @@
 	"ORDER BY i.site_id, i.provider, s.stream"
 
 enum { M_SITE, M_PROV, M_STREAM, M_SUCCESS, M_PARTIAL, M_FAILED, M_INTERRUPTED, M_INS, M_UPD,
-       M_CALLS, M_429, M_RETRIES, M_VANISHED, M_FLAGGED, M_LAST, M_AGE, M_STALE, M_ATTN,
-       M_ENABLED };
+       M_CALLS, M_429, M_RETRIES, M_VANISHED, M_FLAGGED, M_RECHANNELED, M_LAST, M_AGE, M_STALE,
+       M_ATTN, M_ENABLED };
 
 struct metric {
 	const char *name;
@@ -47,6 +48,9 @@ static const struct metric metrics[] = {
 	{ "leadledger_retries_total", "counter", "Retried CRM requests.", M_RETRIES, 0 },
 	{ "leadledger_rows_vanished_total", "counter",
 	  "Rows full sweeps proved gone from the CRM and soft-deleted.", M_VANISHED, 0 },
+	{ "leadledger_rows_rechanneled_total", "counter",
+	  "Stored rows re-channeled because the record they take their lead source from "
+	  "changed (counted on that record's stream).", M_RECHANNELED, 0 },
 	{ "leadledger_flagged_runs_total", "counter",
 	  "Successful runs with a flag: something they could not prove (see sync_runs.flag).",
 	  M_FLAGGED, 0 },

@@ -46,13 +46,16 @@ static void progress_page(void *ud, const char *prefix, const char *stream,
 static void progress_done(void *ud, const struct ll_stream_summary *s)
 {
 	struct progress *p = ud;
-	char extra[96] = "";
+	char extra[160] = "";
+	size_t n = 0;
 
 	if (p->tty)
 		fprintf(stderr, "\r\033[K");
 	if (s->vanished || s->recovered)
-		snprintf(extra, sizeof extra, ", %" PRId64 " deleted, %" PRId64 " recovered",
-			 s->vanished, s->recovered);
+		n = (size_t)snprintf(extra, sizeof extra, ", %" PRId64 " deleted, %" PRId64
+				     " recovered", s->vanished, s->recovered);
+	if (s->rechanneled)
+		snprintf(extra + n, sizeof extra - n, ", %" PRId64 " re-channeled", s->rechanneled);
 	printf("%s %s: %s, %" PRId64 " pages, %" PRId64 " records (%" PRId64 " new, %" PRId64
 	       " updated%s) in %.1f s%s%s\n", s->prefix, s->stream,
 	       s->flag[0] ? "flagged" : ll_run_status_name(s->status), s->pages, s->records,

@@ -28,6 +28,8 @@ static const enum field_type field_types[LL_FIELD_COUNT] = {
 	[LL_FIELD_DELETED_AT] = FT_TIME,
 	[LL_FIELD_FIRST_NAME] = FT_STRING,
 	[LL_FIELD_LAST_NAME] = FT_STRING,
+	[LL_FIELD_SOURCE_REF] = FT_STRING,
+	[LL_FIELD_SOURCE_REF_ENTITY] = FT_INT,
 };
 
 void ll_record_init(struct ll_record *r)

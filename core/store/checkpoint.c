@@ -175,7 +175,7 @@ int ll_checkpoint_page(struct ll_db *db, struct ll_checkpoint *cp, const char *n
 int ll_checkpoint_counters(struct ll_db *db, const struct ll_checkpoint *cp,
 			   const struct ll_run_counters *c, char *err, size_t errlen)
 {
-	struct num_param v[11];
+	struct num_param v[12];
 	const char *p[] = {
 		cp->run_id,                         /* $1 */
 		num(&v[0], c->api_calls),           /* $2 */
@@ -189,13 +189,14 @@ int ll_checkpoint_counters(struct ll_db *db, const struct ll_checkpoint *cp,
 		num(&v[8], c->vanished),            /* $10 */
 		num(&v[9], c->sweep_unseen),        /* $11, NULL outside sweeps */
 		num(&v[10], c->sweep_recovered),    /* $12 */
+		num(&v[11], c->rechanneled),        /* $13 */
 	};
 
 	return ll_db_exec(db,
 			  "UPDATE sync_runs SET api_calls = $2, http_429 = $3, retries = $4, "
 			  "pages = $5, records_fetched = $6, rows_inserted = $7, rows_updated = $8, "
 			  "remote_total = $9, rows_vanished = $10, sweep_unseen = $11, "
-			  "sweep_recovered = $12 WHERE id = $1",
+			  "sweep_recovered = $12, rechanneled = $13 WHERE id = $1",
 			  (int)(sizeof p / sizeof p[0]), p, err, errlen);
 }
 

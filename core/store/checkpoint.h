@@ -42,6 +42,7 @@ struct ll_run_counters {
 	int64_t api_calls, http_429, retries;
 	int64_t sweep_unseen;   /* full sweeps: rows the listing did not hold, or -1 */
 	int64_t sweep_recovered;
+	int64_t rechanneled;    /* dependents re-channeled after their lender changed */
 };
 
 void ll_run_counters_init(struct ll_run_counters *c);

@@ -169,6 +169,31 @@ int ll_db_copy_in(struct ll_db *db, const char *sql, const char *data,
 	return rc;
 }
 
+int ll_db_template(char *out, size_t len, const char *tmpl, const char *const (*vars)[2],
+		   size_t n, char *err, size_t errlen)
+{
+	size_t o = 0;
+
+	while (*tmpl && o + 1 < len) {
+		size_t k = 0;
+
+		while (k < n && strncmp(tmpl, vars[k][0], strlen(vars[k][0])) != 0)
+			k++;
+		if (k < n) {
+			o += (size_t)snprintf(out + o, len - o, "%s", vars[k][1]);
+			tmpl += strlen(vars[k][0]);
+		} else {
+			out[o++] = *tmpl++;
+		}
+	}
+	if (*tmpl || o >= len) {
+		snprintf(err, errlen, "statement too long");
+		return -1;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
 int ll_db_begin(struct ll_db *db, char *err, size_t errlen)
 {
 	return ll_db_exec(db, "BEGIN", 0, NULL, err, errlen);

@@ -46,6 +46,13 @@ int64_t ll_db_exec_count(struct ll_db *db, const char *sql, int nparams,
 int ll_db_copy_in(struct ll_db *db, const char *sql, const char *data,
 		  size_t len, char *err, size_t errlen);
 
+/* SQL text from a constant template: each "{x}" named in vars (n pairs
+ * of "{x}", replacement) is replaced.  Replacements are identifiers and
+ * fragments the host declares, never data: data travels as parameters.
+ * 0, or -1 with err filled when out is too small. */
+int ll_db_template(char *out, size_t len, const char *tmpl, const char *const (*vars)[2],
+		   size_t n, char *err, size_t errlen);
+
 int ll_db_begin(struct ll_db *db, char *err, size_t errlen);
 int ll_db_commit(struct ll_db *db, char *err, size_t errlen);
 /* Roll back if a transaction is open; never fails visibly. */

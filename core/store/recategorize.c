@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store/employees.h"
+#include "store/store.h"
 
 static int recategorize_table(struct ll_db *db, const char *table, const char *iid,
 			      const struct ll_rules *rules, int64_t *changed,
@@ -42,11 +43,29 @@ static int recategorize_table(struct ll_db *db, const char *table, const char *i
 	return rc;
 }
 
+/* Every table whose rows carry a lead source (those that lend one or
+ * derive one), then the mark cleared.  Inside the caller's transaction. */
+static int recategorize_integration(struct ll_db *db, const char *iid,
+				    const struct ll_rules *rules, int64_t *changed, char *err,
+				    size_t errlen)
+{
+	const char *params[] = { iid };
+
+	for (int e = 0; ll_entity_table((enum ll_entity)e); e++) {
+		if (!ll_entity_lends((enum ll_entity)e) && !ll_entity_depends((enum ll_entity)e))
+			continue;
+		if (recategorize_table(db, ll_entity_table((enum ll_entity)e), iid, rules, changed,
+				       err, errlen) < 0)
+			return -1;
+	}
+	return ll_db_exec(db, "UPDATE site_integrations SET rechannel_pending = false "
+			  "WHERE id = $1 AND rechannel_pending", 1, params, err, errlen);
+}
+
 int ll_recategorize_site(struct ll_db *db, const struct ll_site_conf *site,
 			 const struct ll_rules *defaults, int64_t *changed,
 			 char *err, size_t errlen)
 {
-	static const char *const tables[] = { "jobs", "customers", "estimates" };
 	const char *params[] = { site->id };
 	PGresult *ids;
 	int rc = 0;
@@ -68,9 +87,8 @@ int ll_recategorize_site(struct ll_db *db, const struct ll_site_conf *site,
 			rc = -1;
 			break;
 		}
-		for (size_t t = 0; rc == 0 && t < 3; t++)
-			rc = recategorize_table(db, tables[t], PQgetvalue(ids, i, 0), &rules,
-						changed, err, errlen);
+		rc = recategorize_integration(db, PQgetvalue(ids, i, 0), &rules, changed, err,
+					      errlen);
 		ll_rules_release(&rules);
 	}
 	PQclear(ids);
@@ -78,4 +96,44 @@ int ll_recategorize_site(struct ll_db *db, const struct ll_site_conf *site,
 		return ll_db_commit(db, err, errlen);
 	ll_db_rollback(db);
 	return -1;
+}
+
+int ll_recategorize_mark(struct ll_db *db, int64_t integration_id, char *err, size_t errlen)
+{
+	char iid[24];
+	const char *params[] = { iid };
+
+	snprintf(iid, sizeof iid, "%" PRId64, integration_id);
+	return ll_db_exec(db, "UPDATE site_integrations SET rechannel_pending = true "
+			  "WHERE id = $1 AND NOT rechannel_pending", 1, params, err, errlen);
+}
+
+int ll_recategorize_pending(struct ll_db *db, int64_t integration_id,
+			    const struct ll_rules *rules, int64_t *changed, char *err,
+			    size_t errlen)
+{
+	char iid[24];
+	const char *params[] = { iid };
+	PGresult *res;
+	int marked;
+
+	*changed = 0;
+	snprintf(iid, sizeof iid, "%" PRId64, integration_id);
+	if (ll_db_begin(db, err, errlen) < 0)
+		return -1;
+	/* FOR UPDATE: a second instance re-deriving at once waits, then
+	 * finds the mark cleared. */
+	res = ll_db_query(db, "SELECT rechannel_pending FROM site_integrations WHERE id = $1 "
+			  "FOR UPDATE", 1, params, err, errlen);
+	if (!res) {
+		ll_db_rollback(db);
+		return -1;
+	}
+	marked = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (marked && recategorize_integration(db, iid, rules, changed, err, errlen) < 0) {
+		ll_db_rollback(db);
+		return -1;
+	}
+	return ll_db_commit(db, err, errlen);
 }

@@ -5,23 +5,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/derive.h"
 #include "util/buf.h"
 #include "util/timeutil.h"
 
-#define STAGE_FIELDS 16
+#define STAGE_FIELDS 18
 
-/* The record tables, one per entity: the only place that names them. */
-static const char *const entity_tables[] = {
-	[LL_ENTITY_JOB] = "jobs",
-	[LL_ENTITY_CUSTOMER] = "customers",
-	[LL_ENTITY_ESTIMATE] = "estimates",
-	[LL_ENTITY_EMPLOYEE] = "employees",
+/* The record tables, one per entity: the only place that names them, and
+ * what each takes part in of derived lead sources (store/derive.h). */
+static const struct entity_info {
+	const char *table;
+	const char *lends; /* origin recorded by the rows deriving from it */
+	int depends;       /* its rows may derive their lead source */
+} entities[] = {
+	[LL_ENTITY_JOB] = { "jobs", NULL, 1 },
+	[LL_ENTITY_CUSTOMER] = { "customers", "customer", 0 },
+	[LL_ENTITY_ESTIMATE] = { "estimates", NULL, 1 },
+	[LL_ENTITY_EMPLOYEE] = { "employees", NULL, 0 },
 };
+
+static const struct entity_info *entity_info(enum ll_entity e)
+{
+	return (unsigned)e < sizeof entities / sizeof entities[0] ? &entities[e] : NULL;
+}
 
 const char *ll_entity_table(enum ll_entity e)
 {
-	return (unsigned)e < sizeof entity_tables / sizeof entity_tables[0] ? entity_tables[e]
-									       : NULL;
+	return entity_info(e) ? entity_info(e)->table : NULL;
+}
+
+const char *ll_entity_lends(enum ll_entity e)
+{
+	return entity_info(e) ? entity_info(e)->lends : NULL;
+}
+
+int ll_entity_depends(enum ll_entity e)
+{
+	return entity_info(e) ? entity_info(e)->depends : 0;
 }
 
 /* The table of e into *table, or -1 with err filled. */
@@ -31,24 +51,6 @@ static int table_of(enum ll_entity e, const char **table, char *err, size_t errl
 	if (!*table)
 		snprintf(err, errlen, "store: unknown entity %d", (int)e);
 	return *table ? 0 : -1;
-}
-
-void ll_store_classify(struct ll_store_row *row, const struct ll_rules *rules)
-{
-	const char *own = row->rec.str[LL_FIELD_LEAD_SOURCE];
-	const char *cust = row->rec.str[LL_FIELD_CUSTOMER_LEAD_SOURCE];
-
-	if (!ll_text_blank(own)) {
-		row->lead_source = own;
-		row->origin = "own";
-	} else if (!ll_text_blank(cust)) {
-		row->lead_source = cust;
-		row->origin = "customer";
-	} else {
-		row->lead_source = NULL;
-		row->origin = NULL;
-	}
-	row->channel = ll_rules_classify(rules, row->lead_source);
 }
 
 static int cmp_rows(const void *a, const void *b)
@@ -127,20 +129,15 @@ static const char *time_or_null(const struct ll_record *r, enum ll_field f,
  * the table with the caller's transaction; it is created once per session
  * (ll_store_stage), not per page.
  */
-#define STAGE_COLUMNS                                                          \
-	"external_id, status_raw, status_class, amount_cents, resolved_at, "  \
-	"remote_created_at, remote_updated_at, customer_external_id, "        \
-	"lead_source_raw, lead_source_origin, lead_source_category, "         \
-	"first_name, last_name, deleted, deleted_at, raw"
-
 static const char stage_ddl[] =
 	"CREATE TEMP TABLE IF NOT EXISTS ll_stage (external_id text, "
 	"status_raw text, status_class smallint, amount_cents bigint, "
 	"resolved_at timestamptz, remote_created_at timestamptz, "
 	"remote_updated_at timestamptz, customer_external_id text, "
-	"lead_source_raw text, lead_source_origin text, lead_source_category text, "
 	"first_name text, last_name text, deleted boolean, deleted_at timestamptz, "
-	"raw jsonb) ON COMMIT DELETE ROWS";
+	"raw jsonb, source_ref text, source_ref_entity smallint, "
+	"lead_source_raw text, lead_source_origin text, lead_source_category text) "
+	"ON COMMIT DELETE ROWS";
 
 int ll_store_stage(struct ll_db *db, char *err, size_t errlen)
 {
@@ -182,7 +179,7 @@ static int copy_row(struct ll_buf *b, const struct ll_store_row *row)
 {
 	const struct ll_record *r = &row->rec;
 	char status_class[8], amount[24], resolved[40], created[40], updated[40],
-	     deleted_at[40];
+	     deleted_at[40], ref_entity[8];
 	const char *fields[STAGE_FIELDS];
 
 	snprintf(status_class, sizeof status_class, "%d", (int)r->num[LL_FIELD_STATUS_CLASS]);
@@ -197,15 +194,18 @@ static int copy_row(struct ll_buf *b, const struct ll_store_row *row)
 	fields[5] = time_or_null(r, LL_FIELD_CREATED_AT, created, sizeof created);
 	fields[6] = time_or_null(r, LL_FIELD_UPDATED_AT, updated, sizeof updated);
 	fields[7] = r->str[LL_FIELD_CUSTOMER_ID];
-	fields[8] = row->lead_source;
-	fields[9] = row->origin;
-	fields[10] = ll_channel_name(row->channel);
-	fields[11] = r->str[LL_FIELD_FIRST_NAME];
-	fields[12] = r->str[LL_FIELD_LAST_NAME];
-	fields[13] = r->set[LL_FIELD_DELETED_AT] ? "t" : "f";
-	fields[14] = time_or_null(r, LL_FIELD_DELETED_AT, deleted_at, sizeof deleted_at);
+	fields[8] = r->str[LL_FIELD_FIRST_NAME];
+	fields[9] = r->str[LL_FIELD_LAST_NAME];
+	fields[10] = r->set[LL_FIELD_DELETED_AT] ? "t" : "f";
+	fields[11] = time_or_null(r, LL_FIELD_DELETED_AT, deleted_at, sizeof deleted_at);
 	/* Borrowed from json-c: valid while the raw object lives. */
-	fields[15] = json_object_to_json_string_ext(row->raw, JSON_C_TO_STRING_PLAIN);
+	fields[12] = json_object_to_json_string_ext(row->raw, JSON_C_TO_STRING_PLAIN);
+	snprintf(ref_entity, sizeof ref_entity, "%d", (int)row->ref_entity);
+	fields[13] = row->ref;
+	fields[14] = row->ref ? ref_entity : NULL;
+	fields[15] = row->lead_source;
+	fields[16] = row->origin;
+	fields[17] = ll_channel_name(row->channel);
 	for (size_t i = 0; i < STAGE_FIELDS; i++)
 		if (copy_field(b, fields[i], i + 1 == STAGE_FIELDS) < 0)
 			return -1;
@@ -213,14 +213,15 @@ static int copy_row(struct ll_buf *b, const struct ll_store_row *row)
 }
 
 /*
- * The staged page into one record table ({t}), never over a newer version,
- * and only where something changed: a page read again with nothing new
- * rewrites and counts nothing.  A listed row is live again and no longer
- * missed by sweeps.
+ * The staged page into one record table ({t}), lead sources derived from
+ * stored lenders ({s}: ll_derive_stage_select), never over a newer
+ * version, and only where something changed: a page read again with
+ * nothing new rewrites and counts nothing.  A listed row is live again and
+ * no longer missed by sweeps.
  */
 static const char upsert_sql[] =
-	"INSERT INTO {t} AS t (integration_id, last_seen_sweep, " STAGE_COLUMNS ") "
-	"SELECT $1::bigint, $2::bigint, " STAGE_COLUMNS " FROM ll_stage "
+	"INSERT INTO {t} AS t (integration_id, last_seen_sweep, " LL_STAGE_COLUMNS ") "
+	"SELECT $1::bigint, $2::bigint, {s} "
 	"ON CONFLICT (integration_id, external_id) DO UPDATE SET "
 	"status_raw = EXCLUDED.status_raw, status_class = EXCLUDED.status_class, "
 	"amount_cents = EXCLUDED.amount_cents, resolved_at = EXCLUDED.resolved_at, "
@@ -232,7 +233,9 @@ static const char upsert_sql[] =
 	"lead_source_category = EXCLUDED.lead_source_category, "
 	"first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, "
 	"deleted = EXCLUDED.deleted, deleted_at = EXCLUDED.deleted_at, "
-	"raw = EXCLUDED.raw, vanished_at = NULL, missed_sweeps = 0, synced_at = now(), "
+	"raw = EXCLUDED.raw, source_ref = EXCLUDED.source_ref, "
+	"source_ref_entity = EXCLUDED.source_ref_entity, "
+	"vanished_at = NULL, missed_sweeps = 0, synced_at = now(), "
 	"last_seen_sweep = COALESCE(EXCLUDED.last_seen_sweep, t.last_seen_sweep) "
 	"WHERE (t.remote_updated_at IS NULL OR EXCLUDED.remote_updated_at IS NULL "
 	"  OR t.remote_updated_at <= EXCLUDED.remote_updated_at) "
@@ -256,22 +259,11 @@ static const char mark_seen_sql[] =
 static int table_sql(enum ll_entity e, const char *tmpl, char *sql, size_t len, char *err,
 		     size_t errlen)
 {
-	const char *table, *mark;
-	size_t o = 0;
+	const char *vars[1][2] = { { "{t}", NULL } };
 
-	if (table_of(e, &table, err, errlen) < 0)
+	if (table_of(e, &vars[0][1], err, errlen) < 0)
 		return -1;
-	while (o < len && (mark = strstr(tmpl, "{t}"))) {
-		o += (size_t)snprintf(sql + o, len - o, "%.*s%s", (int)(mark - tmpl), tmpl, table);
-		tmpl = mark + 3;
-	}
-	if (o < len)
-		o += (size_t)snprintf(sql + o, len - o, "%s", tmpl);
-	if (o >= len) {
-		snprintf(err, errlen, "store: statement too long");
-		return -1;
-	}
-	return 0;
+	return ll_db_template(sql, len, tmpl, vars, 1, err, errlen);
 }
 
 int ll_store_copy_data(const struct ll_store_row *rows, size_t n, struct ll_buf *out)
@@ -286,7 +278,9 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 		    int64_t sweep_id, const struct ll_buf *copy_data, size_t n,
 		    int64_t *inserted, int64_t *updated, char *err, size_t errlen)
 {
-	char iid[24], sweep[24], upsert[sizeof upsert_sql + 32], mark[sizeof mark_seen_sql + 32];
+	char iid[24], sweep[24], select[2048], upsert[sizeof upsert_sql + sizeof select + 32],
+	     mark[sizeof mark_seen_sql + 32];
+	const char *vars[2][2] = { { "{t}", NULL }, { "{s}", select } };
 	const char *params[2] = { iid, NULL };
 	PGresult *res;
 
@@ -294,9 +288,14 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 	*inserted = *updated = 0;
 	if (n == 0)
 		return 0;
-	if (table_sql(e, upsert_sql, upsert, sizeof upsert, err, errlen) < 0 ||
-	    table_sql(e, mark_seen_sql, mark, sizeof mark, err, errlen) < 0)
+	if (table_of(e, &vars[0][1], err, errlen) < 0 ||
+	    ll_derive_stage_select(e, select, sizeof select) < 0 ||
+	    ll_db_template(upsert, sizeof upsert, upsert_sql, vars, 2, err, errlen) < 0 ||
+	    table_sql(e, mark_seen_sql, mark, sizeof mark, err, errlen) < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "store: statement too long");
 		return -1;
+	}
 	if (!db->conn || PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
 		snprintf(err, errlen, "store: upsert outside a transaction");
 		return -1;
@@ -304,7 +303,7 @@ int ll_store_upsert(struct ll_db *db, enum ll_entity e, int64_t integration_id,
 	snprintf(iid, sizeof iid, "%" PRId64, integration_id);
 	snprintf(sweep, sizeof sweep, "%" PRId64, sweep_id);
 	params[1] = sweep_id > 0 ? sweep : NULL;
-	if (ll_db_copy_in(db, "COPY ll_stage (" STAGE_COLUMNS ") FROM STDIN",
+	if (ll_db_copy_in(db, "COPY ll_stage (" LL_STAGE_COLUMNS ") FROM STDIN",
 			  copy_data->data, copy_data->len, err, errlen) < 0)
 		return -1;
 	res = ll_db_query(db, upsert, 2, params, err, errlen);

@@ -26,14 +26,28 @@ struct ll_store_row {
 	const char *lead_source; /* effective raw lead source, borrowed from rec */
 	const char *origin;      /* "own", "customer" or NULL */
 	enum ll_channel channel;
+	const char *ref;         /* the record it derives from, borrowed, or NULL */
+	enum ll_entity ref_entity;
 };
 
 /* The record table of an entity, or NULL for an entity the host does not
  * know (callers then fail with an error, never guess a table). */
 const char *ll_entity_table(enum ll_entity e);
+/* The origin a dependent row records when it takes e's lead source
+ * ("customer"), or NULL when e lends none (store/derive.h). */
+const char *ll_entity_lends(enum ll_entity e);
+/* Whether rows of e may take their lead source from another record. */
+int ll_entity_depends(enum ll_entity e);
 
-/* Choose the record's lead source (own, else its customer's) and channel. */
-void ll_store_classify(struct ll_store_row *row, const struct ll_rules *rules);
+/* The staging table's columns, in COPY order: the lead-source columns
+ * last, as ll_derive_stage_select derives them. */
+#define LL_STAGE_RECORD_COLUMNS                                                 \
+	"external_id, status_raw, status_class, amount_cents, resolved_at, "   \
+	"remote_created_at, remote_updated_at, customer_external_id, "         \
+	"first_name, last_name, deleted, deleted_at, raw, source_ref, "        \
+	"source_ref_entity"
+#define LL_STAGE_COLUMNS \
+	LL_STAGE_RECORD_COLUMNS ", lead_source_raw, lead_source_origin, lead_source_category"
 
 /* Drop duplicate external ids, keeping the newest updated_at (the later
  * one on a tie).  Returns the new count; dropped rows are released. */

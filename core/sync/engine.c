@@ -7,7 +7,9 @@
 
 #include "provider/host.h"
 #include "store/checkpoint.h"
+#include "store/derive.h"
 #include "store/employees.h"
+#include "store/recategorize.h"
 #include "store/registry.h"
 #include "store/store.h"
 #include "sync/fetcher.h"
@@ -61,12 +63,12 @@ static int64_t host_int(const struct stream_run *sr, enum ll_host_setting k)
 	return ll_host_setting(sr->ctx->cfg, sr->host->ic, k);
 }
 
-/* One page: upserts and checkpoint in one transaction. */
+/* One page: upserts, what they imply, and checkpoint in one transaction. */
 static int commit_page(struct stream_run *sr, const struct ll_mapped_page *mp,
 		       const char *next_cursor, int64_t first_total, char *err, size_t errlen)
 {
 	struct ll_db *db = sr->ctx->db;
-	int64_t ins = 0, upd = 0;
+	int64_t ins = 0, upd = 0, rech = 0;
 
 	if (ll_db_begin(db, err, errlen) < 0 || ll_checkpoint_lock(db, &sr->cp, err, errlen) < 0 ||
 	    (sr->opt->lease && ll_schedule_renew(db, sr->opt->lease, sr->host->integration_id,
@@ -75,18 +77,24 @@ static int commit_page(struct stream_run *sr, const struct ll_mapped_page *mp,
 			    sr->cp.full ? sr->cp.sweep_id : 0, &mp->copy, mp->n_rows, &ins, &upd,
 			    err, errlen) < 0)
 		goto fail;
+	LL_FAULT_POINT("page_before_rechannel");
+	if (ll_derive_stored(db, sr->map.stream->entity, sr->host->integration_id, ins + upd,
+			     &rech, err, errlen) < 0)
+		goto fail;
 	LL_FAULT_POINT("page_after_upsert");
 	if (ll_checkpoint_page(db, &sr->cp, next_cursor, mp->newest, first_total, err, errlen) < 0)
 		goto fail;
 	sr->c.pages++;
 	sr->c.inserted += ins;
 	sr->c.updated += upd;
+	sr->c.rechanneled += rech;
 	http_counters(sr);
 	if (ll_checkpoint_counters(db, &sr->cp, &sr->c, err, errlen) < 0 ||
 	    ll_db_commit(db, err, errlen) < 0) {
 		sr->c.pages--;
 		sr->c.inserted -= ins;
 		sr->c.updated -= upd;
+		sr->c.rechanneled -= rech;
 		goto fail;
 	}
 	LL_FAULT_POINT("after_commit_before_fetch");
@@ -126,10 +134,12 @@ static int finish_run(struct stream_run *sr, const char *resume_cursor, char *er
 	rc = ll_db_begin(db, err, errlen);
 	if (rc == 0 && sweeping)
 		rc = ll_sweep_settle(&sw, &sr->sweep, err, errlen);
+
 	if (rc == 0) {
 		run_flag(sr);
 		sr->c.vanished = sr->sweep.vanished;
 		sr->c.sweep_recovered = sr->sweep.recovered;
+		sr->c.rechanneled += sr->sweep.rechanneled;
 		sr->c.sweep_unseen = sweeping ? sr->sweep.unseen : -1;
 		http_counters(sr);
 		rc = ll_checkpoint_finish(db, &sr->cp, host_int(sr, LL_HS_OVERLAP), resume_cursor,
@@ -369,19 +379,43 @@ static void summarize(const struct stream_run *sr, enum ll_run_status st, const 
 		.prefix = sr->host->prefix, .stream = sr->map.stream->name, .status = st,
 		.full = sr->cp.full, .pages = sr->c.pages, .records = sr->c.records,
 		.inserted = sr->c.inserted, .updated = sr->c.updated, .vanished = sr->c.vanished,
-		.recovered = sr->c.sweep_recovered,
+		.recovered = sr->c.sweep_recovered, .rechanneled = sr->c.rechanneled,
 		.seconds = (double)(ll_monotonic_ms() - sr->started_ms) / 1000.0,
 		.flag = st == LL_RUN_SUCCESS ? sr->flag : "", .error = error,
 	};
 
 	ll_log(st == LL_RUN_SUCCESS && !s.flag[0] ? LL_LOG_INFO : LL_LOG_WARNING,
 	       "%s: stream %s %s: %s run, %" PRId64 " pages, %" PRId64 " records, %" PRId64
-	       " inserted, %" PRId64 " updated, %" PRId64 " vanished, %" PRId64 " recovered, %.1f s%s%s%s%s",
+	       " inserted, %" PRId64 " updated, %" PRId64 " vanished, %" PRId64 " recovered, %"
+	       PRId64 " re-channeled, %.1f s%s%s%s%s",
 	       s.prefix, s.stream, ll_run_status_name(st), s.full ? "full" : "incremental", s.pages,
-	       s.records, s.inserted, s.updated, s.vanished, s.recovered, s.seconds,
+	       s.records, s.inserted, s.updated, s.vanished, s.recovered, s.rechanneled, s.seconds,
 	       s.flag[0] ? "; flagged: " : "", s.flag, error[0] ? ": " : "", error);
 	if (pg && pg->done)
 		pg->done(pg->ud, &s);
+}
+
+/* The integration's lead-source rules, after the employees were synced
+ * (their names are referral rules); when the employee list changed, the
+ * stored channels are re-derived with them first. */
+static int integration_rules(const struct ll_sync_context *ctx, const struct ll_site_conf *site,
+			     const struct ll_host *host, struct ll_rules *rules, char *err,
+			     size_t errlen)
+{
+	int64_t changed = 0;
+
+	if (ll_integration_rules(ctx->db, site, ctx->default_rules, host->integration_id, rules,
+				 err, errlen) < 0)
+		return -1;
+	if (ll_recategorize_pending(ctx->db, host->integration_id, rules, &changed, err,
+				    errlen) < 0) {
+		ll_rules_release(rules);
+		return -1;
+	}
+	if (changed > 0)
+		ll_log(LL_LOG_INFO, "%s: the employee list changed: %" PRId64 " rows re-channeled",
+		       host->prefix, changed);
+	return 0;
 }
 
 enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
@@ -447,9 +481,7 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 
 		memset(&sr, 0, sizeof sr);
 		if (s->entity != LL_ENTITY_EMPLOYEE && !have_rules) {
-			/* Employees are synced first: their names are referral rules. */
-			if (ll_integration_rules(ctx->db, site, ctx->default_rules, row.id, &rules,
-						 serr, sizeof serr) < 0) {
+			if (integration_rules(ctx, site, &host, &rules, serr, sizeof serr) < 0) {
 				snprintf(err, errlen, "%s: cannot build lead-source rules: %.600s",
 					 host.prefix, serr);
 				worst = LL_RUN_FAILED;

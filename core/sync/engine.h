@@ -35,6 +35,7 @@ struct ll_stream_summary {
 	enum ll_run_status status;
 	int full;                  /* a full sweep */
 	int64_t pages, records, inserted, updated, vanished, recovered;
+	int64_t rechanneled;       /* dependents of changed records re-channeled */
 	double seconds;
 	const char *flag;          /* what the run could not prove, or "" */
 	const char *error;         /* why it ended early, or "" */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/derive.h"
+
 /* Large enough for any page; ll_buf refuses beyond it. */
 #define COPY_MAX ((size_t)1 << 30)
 
@@ -64,6 +66,9 @@ int ll_pagemap_rows(const struct ll_pagemap *pm, const char *cursor,
 			st = LL_ERR_DATA;
 			snprintf(perr, sizeof perr, "%s", why);
 		}
+		if (st == LL_OK && ll_derive_classify(row, pm->stream->entity, pm->rules, perr,
+						      sizeof perr) < 0)
+			st = LL_ERR_DATA;
 		if (st != LL_OK) {
 			snprintf(err, errlen, "%s page at cursor '%s', record %zu rejected: %s",
 				 pm->stream->name, cursor, i, perr[0] ? perr : "mapping failed");
@@ -72,7 +77,6 @@ int ll_pagemap_rows(const struct ll_pagemap *pm, const char *cursor,
 		}
 		row->has_resolved = pm->desc->resolve_date(pm->state, pm->stream->entity, row->raw,
 							   &row->resolved_us, perr) == LL_OK;
-		ll_store_classify(row, pm->rules);
 		if (row->rec.set[LL_FIELD_UPDATED_AT] && row->rec.num[LL_FIELD_UPDATED_AT] > *newest)
 			*newest = row->rec.num[LL_FIELD_UPDATED_AT];
 	}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/derive.h"
 #include "store/store.h"
 #include "util/fault.h"
 #include "util/log.h"
@@ -99,7 +100,7 @@ static int commit_batch(const struct ll_sweep *sw, struct json_object *found,
 			struct ll_sweep_outcome *out, char *err, size_t errlen)
 {
 	struct ll_mapped_page mp;
-	int64_t ins = 0, upd = 0, vanished = 0;
+	int64_t ins = 0, upd = 0, vanished = 0, rech = 0;
 	int rc = -1;
 
 	ll_mapped_page_init(&mp);
@@ -119,6 +120,9 @@ static int commit_batch(const struct ll_sweep *sw, struct json_object *found,
 		if (ll_store_vanish(sw->db, entity(sw), sw->integration_id, gone->v[i], &vanished,
 				    err, errlen) < 0)
 			goto out;
+	if (ll_derive_stored(sw->db, entity(sw), sw->integration_id, ins + upd + vanished, &rech,
+			     err, errlen) < 0)
+		goto out;
 	rc = ll_db_commit(sw->db, err, errlen);
 	LL_FAULT_POINT("sweep_batch_committed");
 out:
@@ -128,6 +132,7 @@ out:
 	if (rc == 0) {
 		out->recovered += (int64_t)mp.n_rows;
 		out->vanished += vanished;
+		out->rechanneled += rech;
 	}
 	ll_mapped_page_release(&mp);
 	return rc;
@@ -207,7 +212,7 @@ int ll_sweep_confirm(const struct ll_sweep *sw, struct ll_sweep_outcome *out, ch
 int ll_sweep_settle(const struct ll_sweep *sw, struct ll_sweep_outcome *out, char *err,
 		    size_t errlen)
 {
-	int64_t seen, unseen, settled = 0, first = sw->cp->total_first;
+	int64_t seen, unseen, settled = 0, rech = 0, first = sw->cp->total_first;
 	int complete;
 
 	if (ll_store_sweep_count(sw->db, entity(sw), sw->integration_id, sw->cp->sweep_id,
@@ -231,7 +236,9 @@ int ll_sweep_settle(const struct ll_sweep *sw, struct ll_sweep_outcome *out, cha
 		return 0;
 	}
 	if (ll_store_sweep_settle(sw->db, entity(sw), sw->integration_id, sw->cp->sweep_id,
-				  &settled, err, errlen) < 0)
+				  &settled, err, errlen) < 0 ||
+	    ll_derive_stored(sw->db, entity(sw), sw->integration_id, settled, &rech, err,
+			     errlen) < 0)
 		return -1;
 	out->vanished += settled;
 	return 0;

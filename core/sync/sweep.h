@@ -54,6 +54,7 @@ struct ll_sweep_outcome {
 	int64_t unseen;    /* live rows the listing did not hold */
 	int64_t vanished;  /* proven gone and soft-deleted */
 	int64_t recovered; /* still in the CRM: fetched and stored */
+	int64_t rechanneled; /* dependents of recovered records re-channeled */
 	int again;         /* the next run of the stream sweeps again */
 	char flag[320];    /* what could not be proven, or "" */
 };

@@ -1,5 +1,5 @@
 /*
- * leadledger provider interface, ABI 1.2.
+ * leadledger provider interface, ABI 1.3.
  *
  * This is the only header a provider includes.  A provider is a shared
  * object named <name>.so in the provider directory that exports exactly one
@@ -35,6 +35,9 @@
  *        rs->json.  LL_STREAM_NEWEST_FIRST: the host stops incremental
  *        runs at the watermark.  include/leadledger/provider_json.h:
  *        typed JSON getters.
+ *   1.3  LL_FIELD_SOURCE_REF, LL_FIELD_SOURCE_REF_ENTITY: a record names
+ *        the record its lead source derives from, and the host keeps the
+ *        derived channel true when that record changes (below).
  *
  * Ownership and threading:
  *   - The host never calls two functions on the same state concurrently,
@@ -84,7 +87,7 @@ extern "C" {
 #endif
 
 #define LL_ABI_MAJOR 1
-#define LL_ABI_MINOR 2
+#define LL_ABI_MINOR 3
 #define LL_ABI_MKVERSION(major, minor) \
 	(((uint32_t)(major) << 16) | (uint32_t)(minor))
 #define LL_ABI_VERSION LL_ABI_MKVERSION(LL_ABI_MAJOR, LL_ABI_MINOR)
@@ -141,11 +144,38 @@ enum ll_field {
 	LL_FIELD_UPDATED_AT,         /* time, required for incremental streams */
 	LL_FIELD_CUSTOMER_ID,        /* string */
 	LL_FIELD_LEAD_SOURCE,        /* string: the record's own lead source */
-	LL_FIELD_CUSTOMER_LEAD_SOURCE, /* string: fallback when the own is blank */
+	LL_FIELD_CUSTOMER_LEAD_SOURCE, /* string: a first guess at the fallback
+				       * (a snapshot in the payload), used
+				       * until the referenced record is stored */
 	LL_FIELD_DELETED_AT,         /* time: set when the CRM deleted it */
 	LL_FIELD_FIRST_NAME,         /* string (employees, customers) */
-	LL_FIELD_LAST_NAME           /* string */
+	LL_FIELD_LAST_NAME,          /* string */
+	LL_FIELD_SOURCE_REF,         /* ABI 1.3, string: the record whose lead
+				      * source this one falls back to */
+	LL_FIELD_SOURCE_REF_ENTITY   /* ABI 1.3, int: its enum ll_entity */
 };
+
+/*
+ * Derived lead sources (ABI 1.3).  A job or an estimate whose own lead
+ * source (LL_FIELD_LEAD_SOURCE) is blank takes the lead source of the
+ * record it references: LL_FIELD_SOURCE_REF of entity
+ * LL_FIELD_SOURCE_REF_ENTITY, or, when the provider sets no reference, its
+ * customer (LL_FIELD_CUSTOMER_ID, LL_ENTITY_CUSTOMER).  The host reads the
+ * referenced record's current lead source from its own table, so:
+ *   - when a page of customers commits, every stored job and estimate
+ *     that depends on one of them is re-channeled in the same transaction,
+ *     with no refetch of the jobs and no full sweep;
+ *   - a record stored before the record it references uses
+ *     LL_FIELD_CUSTOMER_LEAD_SOURCE (a snapshot from its own payload) as a
+ *     first guess until the referenced record arrives;
+ *   - when the employee list changes, the stored channels are re-derived
+ *     with the new names before the next stream runs.
+ * Housecall Pro sets the customer id (its jobs embed a snapshot of the
+ * customer); Jobber's jobs have no lead source of their own and reference
+ * their client; ServiceTitan's reference their campaign.  Only customers
+ * lend a lead source today; a reference to an entity that cannot lend one
+ * rejects the page.
+ */
 
 struct ll_host;     /* opaque: one per integration, carries the log prefix */
 struct ll_record;   /* opaque canonical record, owned by the host */

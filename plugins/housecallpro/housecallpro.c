@@ -23,6 +23,11 @@
  *   ("complete rated" and "complete unrated" are completed).
  * - A job's date: COALESCE(work_timestamps.completed_at,
  *   schedule.scheduled_start, created_at).  Money is integer cents.
+ * - A job or estimate with a blank lead_source takes its customer's: the
+ *   host reads the customer's current row (provider.h, "Derived lead
+ *   sources").  The customer embedded in the payload is only a first
+ *   guess (LL_FIELD_CUSTOMER_LEAD_SOURCE) until that row is stored: its
+ *   edits do not move the job's updated_at.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -47,9 +52,11 @@ static const struct ll_credential_def hcp_credentials[] = {
 	{ NULL, 0, NULL },
 };
 
-/* Employees first: their names are referral rules for the others. */
+/* Employees first: their names are referral rules for the others.  The
+ * list holds active employees only, so one deactivated leaves it and the
+ * host's two-sweep rule retires the name. */
 static const struct ll_stream_def hcp_streams[] = {
-	{ "employees", LL_ENTITY_EMPLOYEE, 0 },
+	{ "employees", LL_ENTITY_EMPLOYEE, LL_STREAM_SWEEP_DELETES },
 	{ "customers", LL_ENTITY_CUSTOMER, LL_STREAM_INCREMENTAL | LL_STREAM_NEWEST_FIRST |
 	  LL_STREAM_SWEEP_DELETES | LL_STREAM_FETCH_BY_ID },
 	{ "jobs", LL_ENTITY_JOB, LL_STREAM_INCREMENTAL | LL_STREAM_NEWEST_FIRST |
@@ -400,7 +407,7 @@ LL_PROVIDER_EXPORT const struct ll_provider ll_provider = {
 	.abi_version = LL_ABI_VERSION,
 	.struct_size = sizeof(struct ll_provider),
 	.name = "housecallpro",
-	.version = "1.2.0",
+	.version = "1.3.0",
 	.settings = hcp_settings,
 	.streams = hcp_streams,
 	.init = hcp_init,

@@ -197,6 +197,7 @@ check "metrics count the CRM requests" grep -qE '^leadledger_api_requests_total\
 check "metrics count flagged runs and deletions" grep -qE '^leadledger_flagged_runs_total\{site="acme",provider="housecallpro",stream="jobs"\} 0$' <<<"$metrics"
 check "metrics count interrupted runs apart from failures" grep -qE '^leadledger_sync_runs_total\{site="acme",provider="housecallpro",stream="jobs",status="interrupted"\} 0$' <<<"$metrics"
 check "metrics count 429s" grep -qE '^leadledger_http_429_total\{site="acme",provider="housecallpro",stream="jobs"\} 0$' <<<"$metrics"
+check "metrics count re-channeled rows" grep -qE '^leadledger_rows_rechanneled_total\{site="acme",provider="housecallpro",stream="customers"\} [0-9]+$' <<<"$metrics"
 check "metrics flag integrations needing attention" grep -qE '^leadledger_needs_attention\{site="acme",provider="housecallpro"\} 0$' <<<"$metrics"
 name=$(sql "SELECT first_name FROM customers WHERE first_name IS NOT NULL LIMIT 1")
 check "metrics hold no secret, token or customer name" bash -c "! grep -qF -e '$SIM_KEY' -e '$TOKEN' -e '${CT:10:20}' -e '$name'" <<<"$metrics"

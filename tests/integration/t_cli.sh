@@ -76,7 +76,8 @@ check "no secret in the messages" bash -c "! grep -qF -e '$SIM_KEY' -e '$PAYLOAD
 # Providers: listed with versions; only the descriptor is exported.
 "${LL[@]}" providers >"$WORK/providers.out" 2>&1
 ok $? "providers"
-check "housecallpro listed with ABI 1.2" grep -q "^housecallpro .* ABI 1.2" "$WORK/providers.out"
+ABI=$(sed -n 's/^#define LL_ABI_MAJOR \([0-9]*\)$/\1/p' "$LL_ROOT/include/leadledger/provider.h").$(sed -n 's/^#define LL_ABI_MINOR \([0-9]*\)$/\1/p' "$LL_ROOT/include/leadledger/provider.h")
+check "housecallpro listed with ABI $ABI (the header's)" grep -q "^housecallpro .* ABI $ABI\b" "$WORK/providers.out"
 eq "$(nm -D --defined-only "$PROVIDER_DIR/housecallpro.so" | awk '{print $3}' | tr '\n' ' ')" "ll_provider " \
 	"housecallpro.so exports only ll_provider"
 
@@ -120,7 +121,7 @@ cp "$INST/lib/leadledger/providers/housecallpro.so" "$WORK/oot/providers/"
 sed "s|provider_dir = \"[^\"]*\"|provider_dir = \"$WORK/oot/providers\"|" "$CONF" >"$WORK/oot.conf"
 "$INST/bin/leadledger" -c "$WORK/oot.conf" providers >"$WORK/oot-providers.out" 2>&1
 ok $? "the installed host lists the dropped-in provider"
-check "hello loaded with ABI 1.2" grep -q "^hello .* ABI 1.2" "$WORK/oot-providers.out"
+check "hello loaded with ABI $ABI" grep -q "^hello .* ABI $ABI\b" "$WORK/oot-providers.out"
 
 # Plan gating: only elite sites are synced and reported.
 write_config "$CONF" "$CONN" "$WORK/keyring" <<CONF

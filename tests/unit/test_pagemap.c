@@ -3,7 +3,8 @@
  * {"id", "updated", "source", "cents"} records, so what is checked is the
  * host's part: the whole page rejected for one bad record (naming it),
  * updated_at required in incremental streams, newest and oldest, duplicates
- * folded, channels classified into the COPY text.
+ * folded, channels classified into the COPY text, references the host
+ * cannot follow refused.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,10 @@ static enum ll_status map_record(void *state, enum ll_entity entity, struct json
 		ll_host_api.record_set_string(rec, LL_FIELD_LEAD_SOURCE, json_object_get_string(v));
 	if (json_object_object_get_ex(raw, "cents", &v))
 		ll_host_api.record_set_int(rec, LL_FIELD_AMOUNT_CENTS, json_object_get_int64(v));
+	if (json_object_object_get_ex(raw, "ref", &v))
+		ll_host_api.record_set_string(rec, LL_FIELD_SOURCE_REF, json_object_get_string(v));
+	if (json_object_object_get_ex(raw, "ref_entity", &v))
+		ll_host_api.record_set_int(rec, LL_FIELD_SOURCE_REF_ENTITY, json_object_get_int64(v));
 	return LL_OK;
 }
 
@@ -130,9 +135,9 @@ static void maps_and_folds_duplicates(void **state)
 	 * first name is a referral; no source at all is unknown. */
 	assert_non_null(strstr(f.mp.copy.data, "Facebook"));
 	assert_null(strstr(f.mp.copy.data, "Google"));
-	assert_non_null(strstr(f.mp.copy.data, "\tsocial\t"));
-	assert_non_null(strstr(f.mp.copy.data, "\treferral\t"));
-	assert_non_null(strstr(f.mp.copy.data, "\tunknown\t"));
+	assert_non_null(strstr(f.mp.copy.data, "\tsocial\n"));
+	assert_non_null(strstr(f.mp.copy.data, "\treferral\n"));
+	assert_non_null(strstr(f.mp.copy.data, "\tunknown\n"));
 	finish(&f);
 }
 
@@ -154,6 +159,12 @@ static void one_bad_record_rejects_the_page(void **state)
 
 	assert_int_equal(prepare(&f, &incremental, "{\"id\":\"a\"}"), -1);
 	assert_non_null(strstr(f.mp.err, "no record array"));
+	finish(&f);
+
+	/* A lead source derived from a record that lends none. */
+	assert_int_equal(prepare(&f, &incremental,
+		"[{\"id\":\"a\",\"updated\":1,\"ref\":\"x\",\"ref_entity\":0}]"), -1);
+	assert_non_null(strstr(f.mp.err, "record 0 rejected: lead source derived from entity 0"));
 	finish(&f);
 }
 

@@ -1,9 +1,11 @@
-/* The store's pure parts: COPY text, page de-duplication, classification. */
+/* The store's pure parts: COPY text, page de-duplication, classification
+ * and derived lead sources. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/rules.h"
 #include "provider/host.h"
+#include "store/derive.h"
 #include "store/store.h"
 #include "testing.h"
 #include "util/buf.h"
@@ -34,25 +36,27 @@ static void copy_text(void **state)
 	struct ll_store_row r;
 	struct ll_rules rules;
 	struct ll_buf b;
-	char f[256];
+	char f[256], err[256];
 
 	(void)state;
 	ll_rules_init(&rules);
 	row(&r, "job_1", 1000000, "Google\tAds\nnew\\line\rx", NULL);
 	r.raw = json_tokener_parse("{\"note\":\"tab\\there\"}");
-	ll_store_classify(&r, &rules);
+	assert_int_equal(ll_derive_classify(&r, LL_ENTITY_JOB, &rules, err, sizeof err), 0);
 	ll_buf_init(&b, 1 << 20);
 	assert_int_equal(ll_store_copy_data(&r, 1, &b), 0);
 	assert_int_equal(b.data[b.len - 1], '\n');
 	assert_null(memchr(b.data, '\n', b.len - 1)); /* one row, one line */
 	field(b.data, 0, f, sizeof f);
 	assert_string_equal(f, "job_1");
-	field(b.data, 8, f, sizeof f);
+	field(b.data, 15, f, sizeof f);
 	assert_string_equal(f, "Google\\tAds\\nnew\\\\line\\rx");
 	field(b.data, 1, f, sizeof f);
 	assert_string_equal(f, "\\N"); /* no status */
-	field(b.data, 15, f, sizeof f);
+	field(b.data, 12, f, sizeof f);
 	assert_string_equal(f, "{\"note\":\"tab\\\\there\"}"); /* JSON's own backslash, escaped */
+	field(b.data, 13, f, sizeof f);
+	assert_string_equal(f, "\\N"); /* no reference */
 	ll_buf_release(&b);
 	json_object_put(r.raw);
 	ll_record_release(&r.rec);
@@ -86,31 +90,119 @@ static void dedupe(void **state)
 		ll_record_release(&rows[i].rec);
 }
 
-/* A record's own lead source first, its customer's when its own is blank. */
+/* A record's own lead source first, the snapshot guess when its own is
+ * blank; a dependent references its customer unless it names a record. */
 static void classify(void **state)
 {
 	struct ll_store_row r;
 	struct ll_rules rules;
+	char err[256];
 
 	(void)state;
 	ll_rules_init(&rules);
 	row(&r, "j", 1, "  ", "Referral");
-	ll_store_classify(&r, &rules);
+	ll_host_api.record_set_string(&r.rec, LL_FIELD_CUSTOMER_ID, "cus_1");
+	assert_int_equal(ll_derive_classify(&r, LL_ENTITY_JOB, &rules, err, sizeof err), 0);
 	assert_string_equal(r.lead_source, "Referral");
 	assert_string_equal(r.origin, "customer");
+	assert_string_equal(r.ref, "cus_1");
+	assert_int_equal(r.ref_entity, LL_ENTITY_CUSTOMER);
 	ll_record_release(&r.rec);
 	row(&r, "j", 1, "Google", "Referral");
-	ll_store_classify(&r, &rules);
+	assert_int_equal(ll_derive_classify(&r, LL_ENTITY_JOB, &rules, err, sizeof err), 0);
 	assert_string_equal(r.origin, "own");
+	assert_null(r.ref);
 	ll_record_release(&r.rec);
 	row(&r, "j", 1, NULL, NULL);
-	ll_store_classify(&r, &rules);
+	assert_int_equal(ll_derive_classify(&r, LL_ENTITY_JOB, &rules, err, sizeof err), 0);
 	assert_null(r.lead_source);
 	assert_int_equal(r.channel, LL_CH_UNKNOWN);
 	ll_record_release(&r.rec);
-	assert_null(ll_entity_table((enum ll_entity)99));
-	assert_string_equal(ll_entity_table(LL_ENTITY_ESTIMATE), "estimates");
+	/* A customer's own customer id is no reference: customers lend. */
+	row(&r, "c", 1, NULL, NULL);
+	ll_host_api.record_set_string(&r.rec, LL_FIELD_CUSTOMER_ID, "cus_1");
+	assert_int_equal(ll_derive_classify(&r, LL_ENTITY_CUSTOMER, &rules, err, sizeof err), 0);
+	assert_null(r.ref);
+	ll_record_release(&r.rec);
 	ll_rules_release(&rules);
+}
+
+/* A named reference wins over the customer; the host refuses what it
+ * cannot follow, naming why. */
+static void references(void **state)
+{
+	struct ll_store_row r;
+	struct ll_rules rules;
+	char err[256];
+
+	(void)state;
+	ll_rules_init(&rules);
+	row(&r, "j", 1, NULL, NULL);
+	ll_host_api.record_set_string(&r.rec, LL_FIELD_CUSTOMER_ID, "cus_1");
+	ll_host_api.record_set_string(&r.rec, LL_FIELD_SOURCE_REF, "cus_2");
+	assert_int_equal(ll_derive_classify(&r, LL_ENTITY_ESTIMATE, &rules, err, sizeof err), 0);
+	assert_string_equal(r.ref, "cus_2");
+	ll_host_api.record_set_int(&r.rec, LL_FIELD_SOURCE_REF_ENTITY, LL_ENTITY_JOB);
+	assert_int_equal(ll_derive_classify(&r, LL_ENTITY_ESTIMATE, &rules, err, sizeof err), -1);
+	assert_non_null(strstr(err, "lends none"));
+	ll_record_release(&r.rec);
+	row(&r, "e", 1, NULL, NULL);
+	ll_host_api.record_set_string(&r.rec, LL_FIELD_SOURCE_REF, "cus_2");
+	assert_int_equal(ll_derive_classify(&r, LL_ENTITY_EMPLOYEE, &rules, err, sizeof err), -1);
+	assert_non_null(strstr(err, "employees record cannot derive"));
+	ll_record_release(&r.rec);
+	ll_rules_release(&rules);
+}
+
+/* The entity table answers for every entity and refuses the unknown. */
+static void entities(void **state)
+{
+	(void)state;
+	assert_null(ll_entity_table((enum ll_entity)99));
+	assert_null(ll_entity_lends((enum ll_entity)99));
+	assert_false(ll_entity_depends((enum ll_entity)99));
+	assert_string_equal(ll_entity_table(LL_ENTITY_ESTIMATE), "estimates");
+	assert_string_equal(ll_entity_lends(LL_ENTITY_CUSTOMER), "customer");
+	assert_null(ll_entity_lends(LL_ENTITY_JOB));
+	assert_true(ll_entity_depends(LL_ENTITY_JOB));
+	assert_false(ll_entity_depends(LL_ENTITY_CUSTOMER));
+}
+
+/* The derived SELECT names every staged column once, in order, and joins
+ * each lender; a buffer too small is refused, not truncated. */
+static void stage_select(void **state)
+{
+	char sql[2048], tiny[64];
+
+	(void)state;
+	assert_int_equal(ll_derive_stage_select(LL_ENTITY_JOB, sql, sizeof sql), 0);
+	assert_non_null(strstr(sql, "FROM customers l WHERE ll_stage.source_ref_entity = 1"));
+	assert_non_null(strstr(sql, "'customer'::text AS l_origin"));
+	assert_non_null(strstr(sql, "FROM ll_stage LEFT JOIN LATERAL"));
+	assert_int_equal(ll_derive_stage_select(LL_ENTITY_JOB, tiny, sizeof tiny), -1);
+	/* A lender derives nothing: its rows go in as staged. */
+	assert_int_equal(ll_derive_stage_select(LL_ENTITY_CUSTOMER, sql, sizeof sql), 0);
+	assert_string_equal(sql, LL_STAGE_COLUMNS " FROM ll_stage");
+}
+
+/* Statement templates: every marker replaced, nothing else touched, a
+ * buffer too small refused rather than cut. */
+static void templates(void **state)
+{
+	const char *vars[2][2] = { { "{t}", "jobs" }, { "{l}", "customers" } };
+	char out[128], err[64], tiny[16];
+
+	(void)state;
+	assert_int_equal(ll_db_template(out, sizeof out, "UPDATE {t} SET x = {l}.y FROM {l} {x}",
+					vars, 2, err, sizeof err), 0);
+	assert_string_equal(out, "UPDATE jobs SET x = customers.y FROM customers {x}");
+	assert_int_equal(ll_db_template(tiny, sizeof tiny, "SELECT * FROM {l}", vars, 2, err,
+					sizeof err), -1);
+	assert_string_equal(err, "statement too long");
+	assert_int_equal(ll_db_template(tiny, sizeof tiny, "0123456789abcdef", vars, 2, err,
+					sizeof err), -1);
+	assert_int_equal(ll_db_template(tiny, sizeof tiny, "0123456789abcde", vars, 2, err,
+					sizeof err), 0);
 }
 
 int main(void)
@@ -119,6 +211,10 @@ int main(void)
 		cmocka_unit_test(copy_text),
 		cmocka_unit_test(dedupe),
 		cmocka_unit_test(classify),
+		cmocka_unit_test(references),
+		cmocka_unit_test(entities),
+		cmocka_unit_test(stage_select),
+		cmocka_unit_test(templates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

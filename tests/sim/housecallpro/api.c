@@ -11,7 +11,8 @@
  * (truncated_json, deep, wrong_types, string_amount, missing_id,
  * nul_bytes, invalid_utf8; or, in a true envelope: empty, short,
  * duplicate_ids, nothing), vanish_on_page + vanish_jobs + vanish_seed (a
- * hard delete in the CRM while a sync pages through), lookup_status.
+ * hard delete in the CRM while a sync pages through), lookup_status,
+ * fail_list + fail_list_status (one listing refused, the others served).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +95,8 @@ static size_t resource_count(enum resource r)
 static int hidden(enum resource r, size_t i)
 {
 	return (r == R_JOBS && hcp_data.jobs[i].hidden) ||
-	       (r == R_ESTIMATES && hcp_data.estimates[i].hidden);
+	       (r == R_ESTIMATES && hcp_data.estimates[i].hidden) ||
+	       (r == R_EMPLOYEES && hcp_data.employees[i].hidden);
 }
 
 /* The visible records of r in listing order, cached until the data changes. */
@@ -291,6 +293,9 @@ static enum MHD_Result list(struct MHD_Connection *c, enum resource r, const cha
 
 	if (sim_arg(c, "work_status"))
 		return sim_send_json_text(c, 422, "{\"errors\":{\"work_status\":\"must be an array\"}}");
+	if (strcmp(hcp_faults.fail_list, name) == 0)
+		return sim_send_json_text(c, (unsigned)hcp_faults.fail_list_status,
+					  "{\"error\":{\"message\":\"listing refused (injected)\"}}");
 	if (sb && strcmp(sb, "updated_at") == 0)
 		k = S_UPDATED;
 	else if (sb && strcmp(sb, "id") == 0)

@@ -2,7 +2,9 @@
  * The Housecall Pro simulator's own controls: /_sim/expected (the
  * oracle), /_sim/mutate, /_sim/delete, /_sim/vanish (?jobs=N or
  * ?estimates=N), /_sim/silent, /_sim/restore (every vanished record is
- * back), /_sim/hidden (ids of vanished records), and its fault switches.
+ * back), /_sim/hidden (ids of vanished records), /_sim/relabel (customers'
+ * lead sources change, their jobs untouched), /_sim/employees (the
+ * employee list changes), and its fault switches.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +13,7 @@
 
 #include "housecallpro/hcp.h"
 
-struct hcp_faults hcp_faults = { .vanish_seed = 7 };
+struct hcp_faults hcp_faults = { .vanish_seed = 7, .fail_list_status = 400 };
 
 static enum MHD_Result expected(struct MHD_Connection *c)
 {
@@ -104,6 +106,115 @@ static enum MHD_Result hidden_ids(struct MHD_Connection *c)
 	return sim_send_json(c, 200, o);
 }
 
+/* Customers with a job that takes their lead source (its own is blank),
+ * in data order: changing theirs moves reports. */
+static size_t lending_customers(size_t *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < hcp_data.n_customers; i++)
+		out[i] = 0;
+	for (size_t i = 0; i < hcp_data.n_jobs; i++) {
+		const struct hcp_job *j = &hcp_data.jobs[i];
+		const char *own = j->lead_source;
+
+		if ((!own || strspn(own, " ") == strlen(own)) && !out[j->customer]) {
+			out[j->customer] = 1;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* /_sim/relabel?customers=N&seed=S: N customers whose jobs fall back on
+ * them get a new lead source, as an office edit in the CRM does: their
+ * updated_at moves, their jobs' does not.  The first goes blank, the
+ * second becomes an employee's first name, the rest another channel's. */
+static enum MHD_Result relabel(struct MHD_Connection *c)
+{
+	long want = sim_arg_long(c, "customers", 12);
+	uint64_t s = (uint64_t)sim_arg_long(c, "seed", 11);
+	size_t *lends = calloc(hcp_data.n_customers + 1, sizeof *lends), n;
+	struct json_object *ids = json_object_new_array(), *o = json_object_new_object();
+	int64_t now = (int64_t)time(NULL);
+
+	if (!lends) {
+		json_object_put(ids);
+		json_object_put(o);
+		return MHD_NO;
+	}
+	n = lending_customers(lends);
+	for (long k = 0; k < want && n > 0; k++) {
+		size_t pick = (size_t)sim_rnd(&s, n), i = 0;
+		struct hcp_customer *cu;
+
+		for (; i < hcp_data.n_customers; i++)
+			if (lends[i] == 1 && pick-- == 0)
+				break;
+		cu = &hcp_data.customers[i];
+		lends[i] = 2; /* changed once */
+		n--;
+		if (k == 0) {
+			cu->lead_source = NULL;
+		} else if (k == 1) {
+			cu->lead_source = "Jenny";
+		} else {
+			enum sim_channel was = hcp_channel_of(&hcp_data, cu->lead_source);
+
+			cu->lead_source = hcp_pick_vocab(&s, (enum sim_channel)((was + 1 + k) % CH_COUNT));
+		}
+		cu->updated = now;
+		json_object_array_add(ids, json_object_new_string(cu->id));
+	}
+	free(lends);
+	hcp_data.version++;
+	json_object_object_add(o, "changed", ids);
+	return sim_send_json(c, 200, o);
+}
+
+static struct hcp_employee *employee_by_first(const char *first)
+{
+	for (size_t i = 0; first && i < hcp_data.n_employees; i++)
+		if (strcmp(hcp_data.employees[i].first, first) == 0)
+			return &hcp_data.employees[i];
+	return NULL;
+}
+
+/* /_sim/employees?rename=FIRST&to=NEW, ?remove=FIRST (deactivated: gone
+ * from the list), ?add=FIRST&last=LAST, ?restore=FIRST. */
+static enum MHD_Result employees(struct MHD_Connection *c)
+{
+	const char *rename = sim_arg(c, "rename"), *to = sim_arg(c, "to");
+	const char *add = sim_arg(c, "add"), *last = sim_arg(c, "last");
+	struct hcp_employee *e;
+
+	if (rename && to && (e = employee_by_first(rename))) {
+		snprintf(e->first, sizeof e->first, "%s", to);
+	} else if ((e = employee_by_first(sim_arg(c, "remove")))) {
+		e->hidden = 1;
+	} else if ((e = employee_by_first(sim_arg(c, "restore")))) {
+		e->hidden = 0;
+	} else if (add) {
+		struct hcp_employee *v = realloc(hcp_data.employees,
+						 (hcp_data.n_employees + 1) * sizeof *v);
+		uint64_t s = hcp_data.n_employees + 1000;
+
+		if (!v)
+			return MHD_NO;
+		hcp_data.employees = v;
+		e = &v[hcp_data.n_employees++];
+		memset(e, 0, sizeof *e);
+		sim_make_id(&s, "pro_", e->id);
+		snprintf(e->first, sizeof e->first, "%s", add);
+		snprintf(e->last, sizeof e->last, "%s", last ? last : "");
+		e->created = (int64_t)time(NULL);
+	} else {
+		return sim_send_json_text(c, 400, "{\"message\":\"rename&to, remove, restore or add\"}");
+	}
+	hcp_data.version++;
+	return sim_send_json(c, 200, hcp_employee_json(e));
+}
+
 int hcp_control(struct sim_request *rq, const char *name, enum MHD_Result *ret)
 {
 	static const char *const changes[] = { "mutate", "delete", "vanish", "silent", "restore" };
@@ -114,6 +225,14 @@ int hcp_control(struct sim_request *rq, const char *name, enum MHD_Result *ret)
 	}
 	if (strcmp(name, "hidden") == 0) {
 		*ret = hidden_ids(rq->c);
+		return 1;
+	}
+	if (strcmp(name, "relabel") == 0) {
+		*ret = relabel(rq->c);
+		return 1;
+	}
+	if (strcmp(name, "employees") == 0) {
+		*ret = employees(rq->c);
 		return 1;
 	}
 	for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
@@ -131,10 +250,15 @@ int hcp_set_fault(const char *key, const char *value)
 		{ "mutate_on_page", &f->mutate_on_page }, { "hostile_page", &f->hostile_page },
 		{ "vanish_on_page", &f->vanish_on_page }, { "vanish_jobs", &f->vanish_jobs },
 		{ "vanish_seed", &f->vanish_seed }, { "lookup_status", &f->lookup_status },
+		{ "fail_list_status", &f->fail_list_status },
 	};
 
 	if (strcmp(key, "hostile") == 0) {
 		snprintf(f->hostile, sizeof f->hostile, "%s", value);
+		return 1;
+	}
+	if (strcmp(key, "fail_list") == 0) {
+		snprintf(f->fail_list, sizeof f->fail_list, "%s", value);
 		return 1;
 	}
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)

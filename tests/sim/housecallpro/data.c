@@ -1,4 +1,5 @@
 /* Deterministic Housecall Pro data sets (hcp.h). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +23,18 @@ static const struct vocab {
 	{ "Returning Customer", CH_REPEAT }, { "  Past   Customer ", CH_REPEAT },
 	{ "CSR AI", CH_AI }, { "AI Receptionist", CH_AI }, { "Voice AI", CH_AI },
 	{ "Referral", CH_REFERRAL }, { "Referred by a friend", CH_REFERRAL },
-	{ "Word of Mouth", CH_REFERRAL }, { "Mike", CH_REFERRAL }, { "carlos reyes", CH_REFERRAL },
-	{ "Jenny", CH_REFERRAL },
+	{ "Word of Mouth", CH_REFERRAL }, { "Mike", CH_REFERRAL },
+	{ "carlos reyes", CH_REFERRAL }, { "Jenny", CH_REFERRAL },
 	{ "Phone Call", CH_DIRECT }, { "Truck Wrap", CH_DIRECT }, { "Yard Sign", CH_DIRECT },
 	{ "Direct Mail", CH_DIRECT },
 	{ "Other", CH_UNKNOWN }, { "N/A", CH_UNKNOWN }, { "Groupon", CH_UNKNOWN },
 	{ "", CH_UNKNOWN }, { "x'); DROP TABLE jobs; --", CH_UNKNOWN },
 };
 #define N_VOCAB (sizeof vocab / sizeof vocab[0])
+
+/* Those of them that are employees' names: a referral only while that
+ * employee is on the list. */
+static const char *const employee_sources[] = { "Mike", "carlos reyes", "Jenny" };
 
 static const char *const employee_names[][2] = {
 	{ "Mike", "Patton" }, { "Carlos", "Reyes" }, { "Jenny", "Olsen" }, { "Dwayne", "Harris" },
@@ -45,7 +50,7 @@ static const char *const last_names[] = {
 	"Taylor", "Anderson", "Thomas", "Jackson", "White", "Martin", "Thompson", "Lopez", "Lee",
 };
 
-static const char *pick_vocab(uint64_t *s, enum sim_channel ch)
+const char *hcp_pick_vocab(uint64_t *s, enum sim_channel ch)
 {
 	size_t matches = 0, k;
 
@@ -72,11 +77,49 @@ static enum sim_channel pick_channel(uint64_t *s)
 	return CH_UNKNOWN;
 }
 
+/* Lower case, no leading, trailing or repeated spaces. */
+static void squeeze(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in && o + 1 < len; in++) {
+		if (*in == ' ' && (o == 0 || out[o - 1] == ' '))
+			continue;
+		out[o++] = (char)tolower((unsigned char)*in);
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+}
+
+static int employee_named(const struct hcp_data *d, const char *raw)
+{
+	char want[64], name[64], full[64];
+
+	squeeze(raw, want, sizeof want);
+	for (size_t i = 0; i < d->n_employees; i++) {
+		const struct hcp_employee *e = &d->employees[i];
+
+		if (e->hidden)
+			continue;
+		snprintf(full, sizeof full, "%s %s", e->first, e->last);
+		squeeze(e->first, name, sizeof name);
+		if (strcmp(want, name) == 0)
+			return 1;
+		squeeze(full, name, sizeof name);
+		if (strcmp(want, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 enum sim_channel hcp_channel_of(const struct hcp_data *d, const char *raw)
 {
-	(void)d;
 	if (!raw)
 		return CH_UNKNOWN;
+	for (size_t i = 0; i < sizeof employee_sources / sizeof employee_sources[0]; i++)
+		if (strcmp(employee_sources[i], raw) == 0)
+			return employee_named(d, raw) ? CH_REFERRAL : CH_UNKNOWN;
 	for (size_t i = 0; i < N_VOCAB; i++)
 		if (strcmp(vocab[i].raw, raw) == 0)
 			return vocab[i].ch;
@@ -133,7 +176,7 @@ static void assign_source(uint64_t *s, struct hcp_data *d, const struct pools *p
 		j->lead_source = sim_rnd(s, 2) ? NULL : "  ";
 	} else {
 		j->customer = (int)sim_rnd(s, d->n_customers);
-		j->lead_source = pick_vocab(s, ch);
+		j->lead_source = hcp_pick_vocab(s, ch);
 	}
 }
 
@@ -252,7 +295,7 @@ static size_t gen_edges(uint64_t *s, struct hcp_data *d, size_t next, int number
 
 		fill_job(s, d, j, number++);
 		j->customer = (int)sim_rnd(s, d->n_customers);
-		j->lead_source = pick_vocab(s, (enum sim_channel)(i % CH_COUNT));
+		j->lead_source = hcp_pick_vocab(s, (enum sim_channel)(i % CH_COUNT));
 		j->total_amount = 10000 + (int64_t)i * 1111;
 		complete_at(s, j, when, d->now);
 		j->completed_at = when; /* exact instant */
@@ -321,8 +364,10 @@ int hcp_generate(struct hcp_data *d, const struct hcp_gen_options *o)
 	snprintf(d->company_id, sizeof d->company_id, "0f4c2d1e-7a8b-4c9d-8e0f-1a2b3c4d5e6f");
 	for (size_t i = 0; i < d->n_employees; i++) {
 		sim_make_id(&s, "pro_", d->employees[i].id);
-		d->employees[i].first = employee_names[i][0];
-		d->employees[i].last = employee_names[i][1];
+		snprintf(d->employees[i].first, sizeof d->employees[i].first, "%s",
+			 employee_names[i][0]);
+		snprintf(d->employees[i].last, sizeof d->employees[i].last, "%s",
+			 employee_names[i][1]);
 		d->employees[i].created = d->now - 2000 * DAY + (int64_t)i * DAY;
 	}
 	for (size_t i = 0; i < d->n_customers; i++) {
@@ -332,7 +377,7 @@ int hcp_generate(struct hcp_data *d, const struct hcp_gen_options *o)
 		sim_make_id(&s, "cus_", c->id);
 		snprintf(c->first, sizeof c->first, "%s", first_names[sim_rnd(&s, 20)]);
 		snprintf(c->last, sizeof c->last, "%s", last_names[sim_rnd(&s, 18)]);
-		c->lead_source = sim_rnd(&s, 10) < 3 ? NULL : pick_vocab(&s, ch);
+		c->lead_source = sim_rnd(&s, 10) < 3 ? NULL : hcp_pick_vocab(&s, ch);
 		c->created = d->now - 40 * DAY - (int64_t)sim_rnd(&s, 6 * 365) * DAY;
 		c->updated = c->created + (int64_t)sim_rnd(&s, 30) * DAY;
 		if (!blank(c->lead_source))
@@ -355,7 +400,7 @@ int hcp_generate(struct hcp_data *d, const struct hcp_gen_options *o)
 		sim_make_id(&s, "est_", e->option_id);
 		e->customer = (int)sim_rnd(&s, d->n_customers);
 		e->work_status = sim_rnd(&s, 3) ? "complete rated" : "needs scheduling";
-		e->lead_source = pick_vocab(&s, pick_channel(&s));
+		e->lead_source = hcp_pick_vocab(&s, pick_channel(&s));
 		e->created = d->now - 35 * DAY - (int64_t)sim_rnd(&s, 5 * 365) * DAY;
 		e->updated = e->created + (int64_t)sim_rnd(&s, 10) * DAY;
 		e->amount = 20000 + (int64_t)sim_rnd(&s, 900000);

@@ -14,8 +14,9 @@
 
 struct hcp_employee {
 	char id[40];
-	const char *first, *last;
+	char first[24], last[24];
 	int64_t created;
+	int hidden; /* deactivated: gone from /employees */
 };
 
 struct hcp_customer {
@@ -79,6 +80,8 @@ struct hcp_faults {
 	int vanish_on_page, vanish_jobs, vanish_seed;
 	int lookup_status;  /* answer GET /jobs/{id}, /customers/{id} with it */
 	char hostile[32];
+	char fail_list[16]; /* answer this listing ("customers") with fail_list_status */
+	int fail_list_status;
 };
 
 extern struct hcp_data hcp_data;
@@ -89,8 +92,11 @@ extern const char *hcp_api_key; /* what Authorization must carry */
 int hcp_generate(struct hcp_data *d, const struct hcp_gen_options *o);
 void hcp_data_free(struct hcp_data *d);
 
-/* Channel the generator intended for a raw lead source. */
+/* Channel the generator intended for a raw lead source.  An employee's
+ * name is a referral while that employee is on the list. */
 enum sim_channel hcp_channel_of(const struct hcp_data *d, const char *raw);
+/* A raw lead source of the generator's vocabulary in channel ch. */
+const char *hcp_pick_vocab(uint64_t *s, enum sim_channel ch);
 /* A job's local date (YYYYMMDD as an integer) in the current TZ, and
  * whether it counts. */
 int hcp_job_counts(const struct hcp_data *d, const struct hcp_job *j, int *ymd,
