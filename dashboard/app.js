@@ -131,12 +131,26 @@ function svg(tag, attrs, text) {
   return e;
 }
 
+const BUCKET_NOUN = { day: 'day', week: 'week starting', month: 'month' };
+
+// The label of a bucket, from its first local date (YYYY-MM-DD).
+function bucketLabel(bucket, start) {
+  const [y, m, d] = start.split('-').map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  const opts = bucket === 'month' ? { month: 'short', year: 'numeric', timeZone: 'UTC' }
+    : { month: 'short', day: 'numeric', timeZone: 'UTC' };
+  return date.toLocaleDateString('en-US', opts);
+}
+
+// One line per channel that earned anything, a dot per bucket; hovering
+// or tapping a bucket shows every channel's revenue in it.
 function renderTrend(series) {
   const W = 900, H = 260, L = 56, R = 12, T = 12, B = 28;
   const buckets = series.buckets;
   const active = CHANNELS.filter((ch) => buckets.some((b) => b.categories[ch].revenue_cents > 0));
   const max = Math.max(1, ...buckets.flatMap((b) => active.map((ch) => b.categories[ch].revenue_cents)));
-  const x = (i) => L + (buckets.length > 1 ? i * (W - L - R) / (buckets.length - 1) : (W - L - R) / 2);
+  const span = (W - L - R) / Math.max(1, buckets.length - 1);
+  const x = (i) => L + (buckets.length > 1 ? i * span : (W - L - R) / 2);
   const y = (v) => T + (H - T - B) * (1 - v / max);
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img',
     'aria-label': `Revenue per ${series.bucket} and channel from ${series.from} to ${series.to}` });
@@ -147,16 +161,54 @@ function renderTrend(series) {
   }
   const step = Math.max(1, Math.ceil(buckets.length / 8));
   buckets.forEach((b, i) => {
-    if (i % step === 0) root.append(svg('text', { x: x(i), y: H - 8, 'text-anchor': 'middle' }, b.start));
+    if (i % step === 0) {
+      const anchor = i === 0 ? 'start' : i === buckets.length - 1 ? 'end' : 'middle';
+      root.append(svg('text', { x: x(i), y: H - 8, 'text-anchor': anchor }, bucketLabel(series.bucket, b.start)));
+    }
   });
+  const guide = svg('line', { y1: T, y2: H - B, stroke: '#57606a', 'stroke-width': 1, visibility: 'hidden' });
+  root.append(guide);
   for (const ch of active) {
     const pts = buckets.map((b, i) => `${x(i).toFixed(1)},${y(b.categories[ch].revenue_cents).toFixed(1)}`).join(' ');
     const line = svg('polyline', { points: pts, fill: 'none', 'stroke-width': 2.2,
       'stroke-linejoin': 'round', 'data-channel': ch });
     line.style.stroke = `var(--ch-${ch})`; // CSS variables work in style, not in attributes
-    line.append(svg('title', {}, LABELS[ch]));
     root.append(line);
+    if (buckets.length <= 60) {
+      buckets.forEach((b, i) => {
+        const dot = svg('circle', { cx: x(i).toFixed(1), cy: y(b.categories[ch].revenue_cents).toFixed(1), r: 3 });
+        dot.style.fill = `var(--ch-${ch})`;
+        root.append(dot);
+      });
+    }
   }
+  const tip = $('trend-tip');
+  const show = (i) => {
+    const b = buckets[i];
+    guide.setAttribute('x1', x(i));
+    guide.setAttribute('x2', x(i));
+    guide.setAttribute('visibility', 'visible');
+    const total = active.reduce((s, ch) => s + b.categories[ch].revenue_cents, 0);
+    tip.replaceChildren(el('strong', {}, `${BUCKET_NOUN[series.bucket]} ${bucketLabel(series.bucket, b.start)}`),
+      el('ul', {}, ...active.map((ch) => el('li', { 'data-channel': ch }, swatch(ch),
+        `${LABELS[ch]}: ${money(b.categories[ch].revenue_cents)} (${b.categories[ch].jobs} jobs)`))),
+      el('div', {}, `Total: ${money(total)}`));
+    tip.hidden = false;
+    tip.dataset.bucket = b.start;
+  };
+  // A column per bucket takes the pointer: hover on a laptop, tap on a phone.
+  buckets.forEach((b, i) => {
+    const hit = svg('rect', { x: x(i) - span / 2, y: T, width: Math.max(span, 4), height: H - T - B,
+      fill: 'transparent', class: 'hit', 'data-start': b.start, tabindex: 0 });
+    hit.addEventListener('pointerenter', () => show(i));
+    hit.addEventListener('click', () => show(i));
+    hit.addEventListener('focus', () => show(i));
+    root.append(hit);
+  });
+  root.addEventListener('pointerleave', (ev) => {
+    if (ev.pointerType === 'mouse') { tip.hidden = true; guide.setAttribute('visibility', 'hidden'); }
+  });
+  tip.hidden = true;
   $('trend').replaceChildren(root);
   $('trend-bucket').textContent = `(per ${series.bucket})`;
   const legend = $('trend-legend');
@@ -203,9 +255,11 @@ async function loadCustomers() {
   pager('customers', data, state.customersOffset);
 }
 
+// Day up to a month, week up to a quarter, month beyond: about 30 points
+// at most on a day scale, and never hundreds.
 function bucketFor(r) {
   const days = Math.round((Date.parse(r.to) - Date.parse(r.from)) / 86400000) + 1;
-  return days <= 45 ? 'day' : days <= 400 ? 'week' : 'month';
+  return days <= 31 ? 'day' : days <= 92 ? 'week' : 'month';
 }
 
 // A newer window may be chosen while an older one loads: only the newest

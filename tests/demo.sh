@@ -27,7 +27,7 @@ LL_BACKOFF_MS=1000 write_config "$DEMO/leadledger.conf" "$CONN" "$DEMO/keyring" 
 api = { listen = "127.0.0.1:$DEMO_PORT"; metrics_listen = "127.0.0.1:$METRICS_PORT";
         dashboard = "$LL_ROOT/dashboard"; };
 sites = (
-$(site_block patton-plumbing "$CT" "$SIM_URL")
+$(site_block patton-plumbing "$CT" "$SIM_URL" 200 elite "Patton Plumbing")
 );
 CONF
 LL=("$LL_BIN" -c "$DEMO/leadledger.conf")

@@ -75,10 +75,11 @@ write_config() {
 	} >"$1"
 }
 
-# site_block ID CIPHERTEXT URL [PAGE_SIZE] [PLAN]: one site with a housecallpro integration.
+# site_block ID CIPHERTEXT URL [PAGE_SIZE] [PLAN] [NAME]: one site with a
+# housecallpro integration.
 site_block() {
 	cat <<CONF
-  { id = "$1"; name = "Site $1"; plan = "${5:-elite}"; timezone = "America/Chicago";
+  { id = "$1"; name = "${6:-Site $1}"; plan = "${5:-elite}"; timezone = "America/Chicago";
     integrations = ( { provider = "housecallpro";
       credentials = { api_key = "$2"; };
       settings = { base_url = "$3"; page_size = ${4:-200}; }; } ); }

@@ -11,7 +11,6 @@
 #include "util/number.h"
 #include "util/timeutil.h"
 
-#define MAX_DAYS 3660      /* ten years: bounds every window */
 #define DEFAULT_DAYS 30
 #define MAX_PAGE 500
 #define MAX_OFFSET 10000000
@@ -75,8 +74,12 @@ static int window(struct ll_api_request *rq, struct ll_report *r, int64_t defaul
 	r->site = rq->site->id;
 	r->site_name = rq->site->name;
 	r->timezone = rq->site->timezone;
-	if (int_arg(rq, "days", 1, MAX_DAYS, default_days, &days) < 0 ||
-	    date_arg(rq, "from", r->from) < 0 || date_arg(rq, "to", r->to) < 0)
+	days = default_days;
+	if (arg(rq, "days") && ll_report_parse_days(arg(rq, "days"), &days) < 0) {
+		fail(rq, 400, "days must be " LL_REPORT_DAYS_RULE);
+		return -1;
+	}
+	if (date_arg(rq, "from", r->from) < 0 || date_arg(rq, "to", r->to) < 0)
 		return -1;
 	if (arg(rq, "days") && (r->from[0] || r->to[0])) {
 		fail(rq, 400, "give either days or from and to, not both");
@@ -87,8 +90,8 @@ static int window(struct ll_api_request *rq, struct ll_report *r, int64_t defaul
 		return -1;
 	}
 	if (r->from[0]) {
-		if (ll_report_check_dates(r->from, r->to, MAX_DAYS) < 0) {
-			fail(rq, 400, "from must not be after to, and the window at most 3660 days");
+		if (ll_report_check_dates(r->from, r->to) < 0) {
+			fail(rq, 400, "from and to must be " LL_REPORT_DATES_RULE);
 			return -1;
 		}
 		return 0;

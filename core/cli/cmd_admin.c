@@ -111,10 +111,8 @@ int ll_cmd_recategorize(struct ll_cli *cli, int argc, char **argv)
 		return LL_EXIT_USAGE;
 	if ((rc = ll_cli_need_db(cli)))
 		return rc;
-	if (site_id && !ll_config_site(&cli->app.cfg, site_id)) {
-		ll_error("no site '%s' in %s", site_id, cli->config_path);
-		return LL_EXIT_USAGE;
-	}
+	if (site_id && (rc = ll_cli_site(cli, site_id, NULL)))
+		return rc;
 	for (size_t i = 0; i < cli->app.cfg.n_sites; i++) {
 		const struct ll_site_conf *s = &cli->app.cfg.sites[i];
 		int64_t changed = 0;

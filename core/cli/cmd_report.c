@@ -36,7 +36,7 @@ int ll_cmd_report(struct ll_cli *cli, int argc, char **argv)
 		case 'u': unknown = 1; break;
 		case 'F':
 			if (ll_report_parse_format(optarg, &fmt) < 0) {
-				ll_error("--format must be table, json or csv");
+				ll_error("--format must be table, json or csv, not '%s'", optarg);
 				return LL_EXIT_USAGE;
 			}
 			break;
@@ -48,21 +48,18 @@ int ll_cmd_report(struct ll_cli *cli, int argc, char **argv)
 		ll_error("report needs --site ID and either --days N or --from DATE --to DATE");
 		return LL_EXIT_USAGE;
 	}
-	if (days_s && ll_parse_int64(days_s, 1, 36600, &days) < 0) {
-		ll_error("--days must be a whole number from 1 to 36600");
+	if (days_s && ll_report_parse_days(days_s, &days) < 0) {
+		ll_error("--days must be " LL_REPORT_DAYS_RULE);
 		return LL_EXIT_USAGE;
 	}
-	if (from && ll_report_check_dates(from, to, 36600) < 0) {
-		ll_error("--from and --to must be dates YYYY-MM-DD with from <= to, at most 36600 days apart");
+	if (from && ll_report_check_dates(from, to) < 0) {
+		ll_error("--from and --to must be " LL_REPORT_DATES_RULE);
 		return LL_EXIT_USAGE;
 	}
 	if ((rc = ll_cli_need_db(cli)))
 		return rc;
-	site = ll_config_site(&cli->app.cfg, site_id);
-	if (!site) {
-		ll_error("no site '%s' in %s", site_id, cli->config_path);
-		return LL_EXIT_USAGE;
-	}
+	if ((rc = ll_cli_site(cli, site_id, &site)))
+		return rc;
 	if (!ll_site_featured(site)) {
 		ll_error("%s: plan '%s' does not include lead-source reporting (plan '%s' does)",
 			 site->id, site->plan, LL_PLAN_FEATURED);

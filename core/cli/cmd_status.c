@@ -50,8 +50,12 @@ int ll_cmd_status(struct ll_cli *cli, int argc, char **argv)
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "F:", opts, NULL)) != -1) {
-		if (c != 'F' || ll_report_parse_format(optarg, &fmt) < 0 || fmt == LL_FORMAT_CSV)
+		if (c != 'F')
 			return LL_EXIT_USAGE;
+		if (ll_report_parse_format(optarg, &fmt) < 0 || fmt == LL_FORMAT_CSV) {
+			ll_error("--format must be table or json, not '%s'", optarg);
+			return LL_EXIT_USAGE;
+		}
 	}
 	if (optind != argc)
 		return LL_EXIT_USAGE;

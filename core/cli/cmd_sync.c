@@ -94,10 +94,8 @@ int ll_cmd_sync(struct ll_cli *cli, int argc, char **argv)
 	if ((rc = ll_cli_need_db(cli)) || (rc = ll_app_load_keyring(&cli->app)) ||
 	    (rc = ll_app_check_schema(&cli->app, NULL)))
 		return rc;
-	if (site_id && !ll_config_site(&cli->app.cfg, site_id)) {
-		ll_error("no site '%s' in %s", site_id, cli->config_path);
-		return LL_EXIT_USAGE;
-	}
+	if (site_id && (rc = ll_cli_site(cli, site_id, NULL)))
+		return rc;
 	if (ll_registry_reconcile(&cli->app.db, &cli->app.cfg, err, sizeof err) < 0) {
 		ll_error("registry: %s", err);
 		return LL_EXIT_RUNTIME;

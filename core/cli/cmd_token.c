@@ -16,21 +16,15 @@
 #include "util/timeutil.h"
 #include "vault/token.h"
 
-#define TOKEN_USAGE \
-	"token create --site ID [--label TEXT] | token revoke --site ID (--id N | --all) " \
-	"| token list [--site ID]"
-
 static int token_create(struct ll_cli *cli, const char *site_id, const char *label)
 {
-	const struct ll_site_conf *site = ll_config_site(&cli->app.cfg, site_id);
+	const struct ll_site_conf *site;
 	char token[LL_TOKEN_LEN + 1], err[1024];
 	int64_t id;
 	int rc;
 
-	if (!site) {
-		ll_error("no site '%s' in %s", site_id, cli->config_path);
-		return LL_EXIT_USAGE;
-	}
+	if ((rc = ll_cli_site(cli, site_id, &site)))
+		return rc;
 	if ((rc = ll_app_load_keyring(&cli->app)))
 		return rc;
 	if (ll_registry_reconcile(&cli->app.db, &cli->app.cfg, err, sizeof err) < 0 ||
@@ -64,10 +58,8 @@ int ll_cmd_token(struct ll_cli *cli, int argc, char **argv)
 	int c, rc, all = 0;
 	char err[1024];
 
-	if (argc < 2) {
-		ll_error("usage: %s", TOKEN_USAGE);
+	if (argc < 2)
 		return LL_EXIT_USAGE;
-	}
 	sub = argv[1];
 	argv++;
 	argc--;
@@ -84,12 +76,16 @@ int ll_cmd_token(struct ll_cli *cli, int argc, char **argv)
 	    (strcmp(sub, "create") == 0 && (!site || id_s || all)) ||
 	    (strcmp(sub, "revoke") == 0 && (!site || label || !!id_s == all)) ||
 	    (strcmp(sub, "list") == 0 && (label || id_s || all)) ||
-	    (strcmp(sub, "create") && strcmp(sub, "revoke") && strcmp(sub, "list"))) {
-		ll_error("usage: %s", TOKEN_USAGE);
+	    (strcmp(sub, "create") && strcmp(sub, "revoke") && strcmp(sub, "list")))
+		return LL_EXIT_USAGE;
+	if (label && ll_token_label_check(label) < 0) {
+		ll_error("--label must be text of at most %d bytes without control characters",
+			 LL_TOKEN_LABEL_MAX);
 		return LL_EXIT_USAGE;
 	}
 	if ((rc = ll_app_load_config(&cli->app, cli->config_path)) ||
-	    (rc = ll_app_connect(&cli->app)) || (rc = ll_app_check_schema(&cli->app, NULL)))
+	    (rc = ll_app_connect(&cli->app)) || (rc = ll_app_check_schema(&cli->app, NULL)) ||
+	    (site && (rc = ll_cli_site(cli, site, NULL))))
 		return rc;
 	if (strcmp(sub, "create") == 0)
 		return token_create(cli, site, label);
@@ -99,8 +95,12 @@ int ll_cmd_token(struct ll_cli *cli, int argc, char **argv)
 			ll_error("%s", err);
 			return LL_EXIT_RUNTIME;
 		}
+		if (n == 0 && !all) {
+			ll_error("%s has no active token %" PRId64, site, id);
+			return LL_EXIT_RUNTIME;
+		}
 		printf("revoked %" PRId64 " token%s of %s\n", n, n == 1 ? "" : "s", site);
-		return n > 0 || all ? LL_EXIT_OK : LL_EXIT_RUNTIME;
+		return LL_EXIT_OK;
 	}
 	list = ll_token_list(&cli->app.db, site, err, sizeof err);
 	if (!list) {

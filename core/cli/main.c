@@ -8,35 +8,6 @@
 #include "provider/http.h"
 #include "util/log.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: leadledger [-c FILE] [-v] COMMAND [ARGS]\n"
-		"commands:\n"
-		"  check-config                      validate the configuration\n"
-		"  providers                         list providers with ABI versions\n"
-		"  migrate                           apply pending schema migrations\n"
-		"  sync [--site ID] [--full]         one sync pass now\n"
-		"  report --site ID (--days N | --from DATE --to DATE)\n"
-		"         [--format table|json|csv] [--unknown]\n"
-		"  status [--format table|json]      sync state per integration\n"
-		"  recategorize [--site ID]          re-apply lead-source rules\n"
-		"  vault keygen --keyring FILE [--key-id ID]\n"
-		"  vault encrypt --site ID --provider NAME --field FIELD  (secret on stdin)\n"
-		"  vault rewrap                      re-encrypt credentials under the active key\n"
-		"exit status: 0 ok, 1 runtime failure, 2 usage, 78 configuration error\n");
-}
-
-
-
-
-
-
-
-
-
-
-
 int ll_cli_need_config(struct ll_cli *cli)
 {
 	return ll_app_load_config(&cli->app, cli->config_path);
@@ -49,21 +20,55 @@ int ll_cli_need_db(struct ll_cli *cli)
 	return rc ? rc : ll_app_connect(&cli->app);
 }
 
+int ll_cli_site(struct ll_cli *cli, const char *id, const struct ll_site_conf **site)
+{
+	const struct ll_site_conf *s = ll_config_site(&cli->app.cfg, id);
+
+	if (site)
+		*site = s;
+	if (s)
+		return 0;
+	ll_error("no site '%s' in %s", id, cli->config_path);
+	return LL_EXIT_USAGE;
+}
+
+/* Every command, with its synopsis: the one place --help and usage errors
+ * read from (leadledger(1) documents the same list). */
 static const struct command {
 	const char *name;
+	const char *synopsis;
 	int (*run)(struct ll_cli *cli, int argc, char **argv);
 } commands[] = {
-	{ "check-config", ll_cmd_check_config },
-	{ "providers", ll_cmd_providers },
-	{ "migrate", ll_cmd_migrate },
-	{ "sync", ll_cmd_sync },
-	{ "report", ll_cmd_report },
-	{ "status", ll_cmd_status },
-	{ "recategorize", ll_cmd_recategorize },
-	{ "vault", ll_cmd_vault },
-	{ "token", ll_cmd_token },
-	{ NULL, NULL },
+	{ "check-config", "check-config                      validate the configuration",
+	  ll_cmd_check_config },
+	{ "providers", "providers                         list providers with ABI versions",
+	  ll_cmd_providers },
+	{ "migrate", "migrate                           apply pending schema migrations",
+	  ll_cmd_migrate },
+	{ "sync", "sync [--site ID] [--full]         one sync pass now", ll_cmd_sync },
+	{ "report", "report --site ID (--days N | --from DATE --to DATE)\n"
+		    "         [--format table|json|csv] [--unknown]", ll_cmd_report },
+	{ "status", "status [--format table|json]      sync state per integration",
+	  ll_cmd_status },
+	{ "recategorize", "recategorize [--site ID]          re-apply lead-source rules",
+	  ll_cmd_recategorize },
+	{ "token", "token create --site ID [--label TEXT]   an API and dashboard token\n"
+		   "  token revoke --site ID (--id N | --all)\n"
+		   "  token list [--site ID]", ll_cmd_token },
+	{ "vault", "vault keygen --keyring FILE [--key-id ID]\n"
+		   "  vault encrypt --site ID --provider NAME --field FIELD  (secret on stdin)\n"
+		   "  vault rewrap                      re-encrypt credentials under the active key\n"
+		   "  vault retire --key-id ID [--force]", ll_cmd_vault },
+	{ NULL, NULL, NULL },
 };
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: leadledger [-c FILE] [-v] COMMAND [ARGS]\ncommands:\n");
+	for (const struct command *cmd = commands; cmd->name; cmd++)
+		fprintf(out, "  %s\n", cmd->synopsis);
+	fprintf(out, "exit status: 0 ok, 1 runtime failure, 2 usage, 78 configuration error\n");
+}
 
 int main(int argc, char **argv)
 {
@@ -114,7 +119,7 @@ int main(int argc, char **argv)
 		cli.app.verbose = verbose;
 		rc = cmd->run(&cli, argc, argv);
 		if (rc == LL_EXIT_USAGE)
-			usage(stderr);
+			fprintf(stderr, "usage: leadledger %s\n", cmd->synopsis);
 		break;
 	}
 	if (!found) {

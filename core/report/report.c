@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/number.h"
 #include "util/timeutil.h"
 
 int ll_report_parse_format(const char *s, enum ll_report_format *out)
@@ -20,7 +21,16 @@ int ll_report_parse_format(const char *s, enum ll_report_format *out)
 	return 0;
 }
 
-int ll_report_check_dates(const char *from, const char *to, int64_t max_days)
+int ll_report_parse_days(const char *text, int64_t *days)
+{
+	size_t n = strspn(text, "0123456789");
+
+	if (n == 0 || text[n] != '\0' || n > 12)
+		return -1;
+	return ll_parse_int64(text, 1, LL_REPORT_MAX_DAYS, days);
+}
+
+int ll_report_check_dates(const char *from, const char *to)
 {
 	char t1[32], t2[32];
 	int64_t us1, us2;
@@ -30,7 +40,7 @@ int ll_report_check_dates(const char *from, const char *to, int64_t max_days)
 	if (strlen(from) != 10 || strlen(to) != 10 || ll_parse_time(t1, &us1) < 0 ||
 	    ll_parse_time(t2, &us2) < 0 || us1 > us2)
 		return -1;
-	return (us2 - us1) / (86400 * INT64_C(1000000)) < max_days ? 0 : -1;
+	return (us2 - us1) / (86400 * INT64_C(1000000)) < LL_REPORT_MAX_DAYS ? 0 : -1;
 }
 
 int ll_report_days_window(struct ll_db *db, const char *tz, int64_t days,

@@ -56,9 +56,17 @@ struct ll_report {
 
 int ll_report_parse_format(const char *s, enum ll_report_format *out);
 
-/* 0 when from and to are dates YYYY-MM-DD, from <= to, and the window
- * holds at most max_days days; -1 otherwise. */
-int ll_report_check_dates(const char *from, const char *to, int64_t max_days);
+/* One rule for every report window, on the command line and in the API:
+ * days is a whole number (digits only) from 1 to LL_REPORT_MAX_DAYS, and
+ * from..to holds at most as many days. */
+#define LL_REPORT_MAX_DAYS 3660 /* ten years */
+#define LL_REPORT_DAYS_RULE "a whole number from 1 to 3660"
+#define LL_REPORT_DATES_RULE \
+	"dates YYYY-MM-DD with from <= to, at most 3660 days apart"
+/* 0, or -1 when text breaks the rule. */
+int ll_report_parse_days(const char *text, int64_t *days);
+/* 0 when from and to keep the rule, -1 otherwise. */
+int ll_report_check_dates(const char *from, const char *to);
 /* The N days ending today in tz, today included. */
 int ll_report_days_window(struct ll_db *db, const char *tz, int64_t days,
 			  char from[11], char to[11], char *err, size_t errlen);

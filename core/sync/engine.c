@@ -371,7 +371,8 @@ static enum ll_run_status run_stream(struct stream_run *sr, char *err, size_t er
 	return st;
 }
 
-/* Log and report one stream's run. */
+/* Log and report one stream's run: the caller's summary line when it
+ * takes one (the CLI), else a log line (the daemon). */
 static void summarize(const struct stream_run *sr, enum ll_run_status st, const char *error)
 {
 	const struct ll_sync_progress *pg = sr->opt->progress;
@@ -384,6 +385,10 @@ static void summarize(const struct stream_run *sr, enum ll_run_status st, const 
 		.flag = st == LL_RUN_SUCCESS ? sr->flag : "", .error = error,
 	};
 
+	if (pg && pg->done) {
+		pg->done(pg->ud, &s);
+		return;
+	}
 	ll_log(st == LL_RUN_SUCCESS && !s.flag[0] ? LL_LOG_INFO : LL_LOG_WARNING,
 	       "%s: stream %s %s: %s run, %" PRId64 " pages, %" PRId64 " records, %" PRId64
 	       " inserted, %" PRId64 " updated, %" PRId64 " vanished, %" PRId64 " recovered, %"
@@ -391,8 +396,6 @@ static void summarize(const struct stream_run *sr, enum ll_run_status st, const 
 	       s.prefix, s.stream, ll_run_status_name(st), s.full ? "full" : "incremental", s.pages,
 	       s.records, s.inserted, s.updated, s.vanished, s.recovered, s.rechanneled, s.seconds,
 	       s.flag[0] ? "; flagged: " : "", s.flag, error[0] ? ": " : "", error);
-	if (pg && pg->done)
-		pg->done(pg->ud, &s);
 }
 
 /* The integration's lead-source rules, after the employees were synced

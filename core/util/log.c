@@ -3,7 +3,9 @@
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/timeutil.h"
@@ -13,10 +15,23 @@ static const char *log_progname = "leadledger";
 static _Atomic int log_max_level = LL_LOG_INFO;
 static int log_syslog_prefix;
 
+int ll_log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+
+	if (!js || sscanf(js, "%llu:%llu%c", &dev, &ino, &tail) != 2 ||
+	    fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 void ll_log_init(const char *progname)
 {
 	log_progname = progname;
-	log_syslog_prefix = !isatty(STDERR_FILENO);
+	log_syslog_prefix = ll_log_stderr_is_journal();
 }
 
 void ll_log_set_level(int max_level)

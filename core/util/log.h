@@ -2,9 +2,10 @@
  * Logging to standard error.
  *
  * Lines are written whole with one write so concurrent threads never
- * interleave.  When standard error is not a terminal (journald, files), each
- * line starts with a syslog "<N>" level prefix that journald understands;
- * on a terminal it reads "leadledger: error: ...".
+ * interleave.  When standard error is the journal (systemd sets
+ * JOURNAL_STREAM to its device and inode), each line starts with a syslog
+ * "<N>" level prefix that journald turns into the priority; anywhere else
+ * (a terminal, a file, a pipe) it reads "leadledger: error: ...".
  *
  * Messages must never contain secrets: callers pass identifiers (site,
  * provider, field, key id), never credential values.
@@ -19,6 +20,9 @@
 #include "leadledger/provider.h"
 
 void ll_log_init(const char *progname);
+/* Whether standard error is the journal: JOURNAL_STREAM ("dev:ino") names
+ * the very file standard error is, as systemd's own tools check. */
+int ll_log_stderr_is_journal(void);
 void ll_log_set_level(int max_level);
 void ll_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* prefix may be NULL; it is printed as "prefix: " before the message. */

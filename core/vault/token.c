@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/utf8.h"
 
 #define TOKEN_PREFIX "llt_"
 #define TOKEN_RANDOM_BYTES 32
@@ -39,6 +40,16 @@ static int well_formed(const char *token)
 	return 1;
 }
 
+int ll_token_label_check(const char *label)
+{
+	if (strlen(label) > LL_TOKEN_LABEL_MAX || !ll_utf8_valid(label))
+		return -1;
+	for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return -1;
+	return 0;
+}
+
 int ll_token_create(struct ll_db *db, const struct ll_keyring *kr, const char *site,
 		    const char *label, char out[LL_TOKEN_LEN + 1], int64_t *id,
 		    char *err, size_t errlen)
@@ -49,6 +60,10 @@ int ll_token_create(struct ll_db *db, const struct ll_keyring *kr, const char *s
 	const char *params[] = { site, keyid, hex, label };
 	PGresult *res;
 
+	if (ll_token_label_check(label) < 0) {
+		snprintf(err, errlen, "a token label is at most %d bytes of text", LL_TOKEN_LABEL_MAX);
+		return -1;
+	}
 	randombytes_buf(rnd, sizeof rnd);
 	memcpy(out, TOKEN_PREFIX, 4);
 	sodium_bin2base64(out + 4, LL_TOKEN_LEN + 1 - 4, rnd, sizeof rnd,

@@ -20,7 +20,13 @@
 
 #define LL_TOKEN_LEN 47
 
-/* Create a token for a registered site.  Writes the token (NUL-terminated,
+/* A label is at most LL_TOKEN_LABEL_MAX bytes of UTF-8 text without
+ * control characters: 0, or -1. */
+#define LL_TOKEN_LABEL_MAX 100
+int ll_token_label_check(const char *label);
+
+/* Create a token for a registered site (a label that fails
+ * ll_token_label_check is refused).  Writes the token (NUL-terminated,
  * LL_TOKEN_LEN + 1 bytes) to out and its id to *id.  0 or -1 with err. */
 int ll_token_create(struct ll_db *db, const struct ll_keyring *kr, const char *site,
 		    const char *label, char out[LL_TOKEN_LEN + 1], int64_t *id,

@@ -16,6 +16,33 @@ function ok(cond, desc, detail) {
   console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${desc}${!cond && detail ? ` (${detail})` : ''}`);
 }
 
+async function apiGet(path) {
+  const res = await fetch(`${DASH_URL}/api/v1/sites/${SITE}${path}`, {
+    headers: { Authorization: `Bearer ${TOKEN}` },
+  });
+  return res.json();
+}
+
+// The trend at this window: its bucket, a point per bucket, and a hovered
+// (or tapped) bucket's figures equal to the API's time series.
+async function checkTrend(page, query, bucket, desc, tap) {
+  ok(await page.textContent('#trend-bucket') === `(per ${bucket})`, `${desc}: the trend is per ${bucket}`,
+    await page.textContent('#trend-bucket'));
+  const series = await apiGet(`/timeseries?${query}&bucket=${bucket}`);
+  const hits = await page.$$('#trend .hit');
+  ok(hits.length === series.buckets.length, `${desc}: one point per ${bucket} (${series.buckets.length})`, hits.length);
+  const i = Math.floor(hits.length / 2);
+  if (tap) await hits[i].tap(); else await hits[i].hover();
+  await page.waitForSelector('#trend-tip:not([hidden])');
+  const b = series.buckets[i];
+  const want = Object.values(b.categories).reduce((s, c) => s + c.revenue_cents, 0);
+  const tip = await page.textContent('#trend-tip');
+  const total = (want / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+  ok(tip.includes(`Total: ${total}`) && await page.getAttribute('#trend-tip', 'data-bucket') === b.start,
+    `${desc}: ${tap ? 'tapping' : 'hovering'} the ${bucket} of ${b.start} shows its revenue (${total})`, tip);
+  await page.locator('.chart-wrap').screenshot({ path: `${OUT}/trend-${bucket}${tap ? '-phone' : ''}.png` });
+}
+
 async function apiReport(query) {
   const res = await fetch(`${DASH_URL}/api/v1/sites/${SITE}/report?${query}`, {
     headers: { Authorization: `Bearer ${TOKEN}` },
@@ -95,11 +122,14 @@ try {
   ok(/fresh|stale|attention/.test(await page.textContent('#connections')), 'the card says how fresh the data is');
   ok(await page.$$eval('#trend svg polyline', (l) => l.length) > 0, 'the trend chart draws a line per channel');
   ok(await page.getAttribute('#trend svg', 'aria-label') !== null, 'the trend chart has a text alternative');
+  await checkTrend(page, 'days=30', 'day', '30 days');
 
   await pick(page, '90');
   await compareWith(page, 'days=90', 'after switching to 90 days');
+  await checkTrend(page, 'days=90', 'week', '90 days');
   await pick(page, '365');
   const year = await compareWith(page, 'days=365', 'after switching to 365 days');
+  await checkTrend(page, 'days=365', 'month', '365 days');
   ok(year.total.jobs >= first.total.jobs, 'a longer window holds at least as many jobs');
   await pick(page, 'custom');
   await page.fill('#from', '2025-03-01');
@@ -134,6 +164,7 @@ try {
   const mobile = await phone.newPage();
   await mobile.goto(`${DASH_URL}/#site=${SITE}&token=${TOKEN}`);
   await compareWith(mobile, 'days=30', 'on a phone');
+  await checkTrend(mobile, 'days=30', 'day', 'on a phone', true);
   const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   ok(overflow <= 1, 'on a phone nothing scrolls sideways', `${overflow}px`);
   await mobile.screenshot({ path: `${OUT}/dashboard-phone.png`, fullPage: true });

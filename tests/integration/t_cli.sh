@@ -72,6 +72,49 @@ check "no secret in the messages" bash -c "! grep -qF -e '$SIM_KEY' -e '$PAYLOAD
 "${LL[@]}" report --site acme >/dev/null 2>&1; eq "$?" 2 "report without a window: exit 2"
 "${LL[@]}" report --site acme --from 2026-02-30 --to 2026-03-01 >/dev/null 2>&1; eq "$?" 2 "invalid date: exit 2"
 "${LL[@]}" frobnicate >/dev/null 2>&1; eq "$?" 2 "unknown command: exit 2"
+"${LL[@]}" --help >"$WORK/help.out" 2>&1
+for cmd in check-config providers migrate sync report status recategorize "token create" \
+	"token revoke" "token list" "vault keygen" "vault encrypt" "vault rewrap" "vault retire"; do
+	check "--help lists $cmd" grep -q "^  $cmd " "$WORK/help.out"
+	check "leadledger(1) documents $cmd" grep -q "^\.B $cmd\b" "$LL_ROOT/man/leadledger.1"
+done
+"${LL[@]}" status --format xml >/dev/null 2>"$WORK/fmt.err"; eq "$?" 2 "status --format xml: exit 2"
+check "... naming the bad value" grep -q "format must be table or json, not 'xml'" "$WORK/fmt.err"
+"${LL[@]}" migrate >/dev/null 2>&1
+# One window rule for the command line and the API.
+for d in " 30" "+30" "30 " "3661" "0" "1e2"; do
+	"${LL[@]}" report --site acme --days "$d" >/dev/null 2>"$WORK/days.err"
+	eq "$?" 2 "report --days '$d': exit 2"
+done
+check "... saying the rule" grep -q "days must be a whole number from 1 to 3660" "$WORK/days.err"
+"${LL[@]}" report --site acme --days 3660 >/dev/null 2>&1; ok $? "report --days 3660 is the longest window"
+"${LL[@]}" report --site acme --from 2015-01-01 --to 2026-01-01 >/dev/null 2>&1
+eq "$?" 2 "a from..to window beyond 3660 days: exit 2"
+# An unknown site is the same error everywhere.
+for c in "report --site nosuch --days 30" "sync --site nosuch" "recategorize --site nosuch" \
+	"token create --site nosuch" "token revoke --site nosuch --all" "token revoke --site nosuch --id 999" \
+	"token list --site nosuch"; do
+	# shellcheck disable=SC2086
+	"${LL[@]}" $c >"$WORK/nosite.out" 2>&1
+	eq "$?" 2 "$c: exit 2"
+	check "$c: names the site and the file" grep -q "no site 'nosuch' in $CONF" "$WORK/nosite.out"
+done
+"${LL[@]}" token create --site acme --label "$(printf 'x%.0s' $(seq 1 101))" >/dev/null 2>&1
+eq "$?" 2 "a token label longer than 100 bytes: exit 2"
+"${LL[@]}" token create --site acme --label "$(printf 'a\tb')" >/dev/null 2>&1
+eq "$?" 2 "a token label with a control character: exit 2"
+"${LL[@]}" token revoke --site acme --id 999 >/dev/null 2>&1
+eq "$?" 1 "revoking a token the site does not have: exit 1"
+
+# Log lines: "<N>" priorities only when standard error is the journal.
+"$LL_BIN" -c "$WORK/missing.conf" status 2>"$WORK/plain.err"
+check "on a file or terminal: 'leadledger: error: ...'" grep -q "^leadledger: error: " "$WORK/plain.err"
+check "... and no syslog prefix" bash -c "! grep -q '^<[0-9]>' '$WORK/plain.err'"
+: >"$WORK/journal.err"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$WORK/journal.err") "$LL_BIN" -c "$WORK/missing.conf" status 2>>"$WORK/journal.err"
+check "when standard error is the journal (JOURNAL_STREAM): '<3>...'" grep -q "^<3>" "$WORK/journal.err"
+JOURNAL_STREAM=1:2 "$LL_BIN" -c "$WORK/missing.conf" status 2>"$WORK/other.err"
+check "JOURNAL_STREAM naming another file is not the journal" grep -q "^leadledger: error: " "$WORK/other.err"
 
 # Providers: listed with versions; only the descriptor is exported.
 "${LL[@]}" providers >"$WORK/providers.out" 2>&1
@@ -94,6 +137,11 @@ for f in bin/leadledger sbin/leadledgerd include/leadledger/provider.h lib/pkgco
 	lib/systemd/system/leadledgerd.service; do
 	check "installed $f" test -e "$INST/$f"
 done
+eq "$(cd "$INST/lib/leadledger/providers" && ls | grep -vc '\.so$')" 0 "the provider directory holds modules only (no .la)"
+make -C "$LL_BUILD" uninstall DESTDIR="$DEST" >>"$WORK/install.log" 2>&1
+ok $? "make uninstall"
+eq "$(find "$INST" -type f | wc -l)" 0 "uninstall leaves no file behind"
+make -C "$LL_BUILD" install DESTDIR="$DEST" >>"$WORK/install.log" 2>&1
 mkdir -p "$WORK/oot/providers"
 cat >"$WORK/oot/hello.c" <<'C'
 #include <leadledger/provider.h>
