@@ -73,6 +73,20 @@ function age(seconds) {
   return `${Math.round(seconds / 86400)} days ago`;
 }
 
+const CRM_NAMES = { housecallpro: 'Housecall Pro', jobber: 'Jobber', servicetitan: 'ServiceTitan' };
+
+// Connect (or reconnect) an OAuth CRM: the server mints a single-use state
+// and answers the CRM's consent page, which sends the browser back to
+// leadledgerd's /oauth/callback.
+async function connect(provider) {
+  try {
+    const r = await api(`/connect?provider=${encodeURIComponent(provider)}`);
+    location.assign(r.url);
+  } catch (e) {
+    showError(e);
+  }
+}
+
 function renderConnections(data) {
   const byProvider = new Map();
   for (const s of data.integrations) {
@@ -82,9 +96,10 @@ function renderConnections(data) {
   const box = $('connections');
   box.replaceChildren();
   for (const [provider, streams] of byProvider) {
-    const bad = streams.find((s) => s.state === 'attention' || s.state === 'disabled');
+    const bad = streams.find((s) => s.state === 'attention' || s.state === 'disabled' || s.state === 'reconnect');
     const stale = streams.some((s) => s.stale);
-    const badge = bad ? el('span', { class: 'badge attention' }, bad.state === 'disabled' ? 'disabled' : 'needs attention')
+    const badge = bad ? el('span', { class: 'badge attention' }, bad.state === 'disabled' ? 'disabled'
+      : bad.state === 'reconnect' ? 'reconnect' : 'needs attention')
       : stale ? el('span', { class: 'badge stale' }, 'stale')
       : el('span', { class: 'badge ok' }, 'fresh');
     const list = el('ul');
@@ -93,8 +108,15 @@ function renderConnections(data) {
         `synced ${age(s.age_seconds)}${s.last_error ? ' (error: ' + s.last_error + ')' : ''}`));
     }
     if (bad && bad.needs_attention) list.append(el('li', {}, `Needs attention: ${bad.needs_attention}`));
-    box.append(el('div', { class: 'card conn', 'data-provider': provider },
-      el('h3', {}, provider === 'housecallpro' ? 'Housecall Pro ' : provider + ' ', badge), list));
+    const card = el('div', { class: 'card conn', 'data-provider': provider },
+      el('h3', {}, `${CRM_NAMES[provider] || provider} `, badge), list);
+    if ((data.connectable || []).includes(provider)) {
+      const button = el('button', { type: 'button', class: 'connect' },
+        bad && bad.state === 'reconnect' ? 'Reconnect' : 'Connect again');
+      button.addEventListener('click', () => connect(provider));
+      card.append(button);
+    }
+    box.append(card);
   }
   if (!byProvider.size) box.append(el('div', { class: 'card' }, 'No CRM connected yet.'));
 }

@@ -14,6 +14,13 @@ say "Housecall Pro simulator: plumbing data set (23,676 jobs, 21,829 customers, 
 SIM_KEY=demo-key-$RANDOM$RANDOM
 sim_start "$DEMO" --dataset plumbing --api-key-file "$(sim_key_file "$DEMO" "$SIM_KEY")"
 echo "$SIM_PID" >"$DEMO/hcpsim.pid"
+say "Jobber simulator: a lawn-care company (8,000 jobs, 3,000 clients, 1,500 quotes)"
+jobber_start "$DEMO" --dataset lawn
+echo "$JOBBER_PID" >"$DEMO/jobbersim.pid"
+# Jobber's bucket restores 500 points a second; the simulator's restores
+# ten times faster here so the demo's backfill takes seconds, not minutes
+# (./dev bench measures the real rate).
+jobber_get "/_sim/config?restore_rate=5000" >/dev/null
 
 CONN=$(db_create leadledger_demo)
 keyring_create "$DEMO"
@@ -27,7 +34,8 @@ LL_BACKOFF_MS=1000 write_config "$DEMO/leadledger.conf" "$CONN" "$DEMO/keyring" 
 api = { listen = "127.0.0.1:$DEMO_PORT"; metrics_listen = "127.0.0.1:$METRICS_PORT";
         dashboard = "$LL_ROOT/dashboard"; };
 sites = (
-$(site_block patton-plumbing "$CT" "$SIM_URL" 200 elite "Patton Plumbing")
+$(site_block patton-plumbing "$CT" "$SIM_URL" 200 elite "Patton Plumbing"),
+$(jobber_block greenway-lawn "$DEMO/keyring" "http://127.0.0.1:$DEMO_PORT/oauth/callback" 100 "Greenway Lawn Care")
 );
 CONF
 LL=("$LL_BIN" -c "$DEMO/leadledger.conf")
@@ -40,9 +48,12 @@ say "leadledger report --site patton-plumbing --days 30"
 "${LL[@]}" report --site patton-plumbing --days 30
 say "leadledger report --site patton-plumbing --days 365 --unknown"
 "${LL[@]}" report --site patton-plumbing --days 365 --unknown
+say "leadledger report --site greenway-lawn --days 30 (the same report, from Jobber)"
+"${LL[@]}" report --site greenway-lawn --days 30
 
-say "leadledger token create --site patton-plumbing"
+say "leadledger token create --site patton-plumbing, --site greenway-lawn"
 TOKEN=$("${LL[@]}" token create --site patton-plumbing)
+TOKEN2=$("${LL[@]}" token create --site greenway-lawn)
 
 say "starting leadledgerd (sync schedule, API and dashboard)"
 "$LLD_BIN" -c "$DEMO/leadledger.conf" </dev/null >>"$DEMO/leadledgerd.log" 2>&1 &
@@ -56,7 +67,7 @@ DASH=http://127.0.0.1:$DEMO_PORT
 cat <<MSG
 
 Running:
-  simulator   $SIM_URL  (pid $(cat "$DEMO/hcpsim.pid"))
+  simulators  Housecall Pro $SIM_URL (pid $(cat "$DEMO/hcpsim.pid")), Jobber $JOBBER_URL (pid $(cat "$DEMO/jobbersim.pid"))
   leadledgerd pid $(cat "$DEMO/leadledgerd.pid"), log $DEMO/leadledgerd.log
   PostgreSQL  socket $PGHOST, database leadledger_demo
 Try:
@@ -65,7 +76,10 @@ Try:
   curl -H "Authorization: Bearer $TOKEN" "$DASH/api/v1/sites/patton-plumbing/report?days=30"
   curl http://127.0.0.1:$METRICS_PORT/metrics
 
-Dashboard:  $DASH/#site=patton-plumbing&token=$TOKEN
-Token:      $TOKEN   (shown once; leadledger token revoke --site patton-plumbing --all)
+Dashboards (the tokens are shown once; leadledger token revoke --site ID --all):
+  Patton Plumbing (Housecall Pro)    $DASH/#site=patton-plumbing&token=$TOKEN
+  Greenway Lawn Care (Jobber)        $DASH/#site=greenway-lawn&token=$TOKEN2
+Jobber connects through OAuth: ${LL[*]} connect --site greenway-lawn --provider jobber
+(or Connect again in Greenway's dashboard) runs the consent flow against the simulator.
 Stop everything with: ./dev stop
 MSG

@@ -53,14 +53,66 @@ keyring_create() {
 	"$LL_BIN" vault keygen --keyring "$1/keyring" --key-id k1 >/dev/null
 }
 
-# encrypt_key KEYRING SITE SECRET: the vault ciphertext for an api_key.
+# encrypt_key KEYRING SITE SECRET [PROVIDER FIELD]: the vault ciphertext of
+# a credential (by default a housecallpro api_key).
 encrypt_key() {
 	local cfg
 	cfg=$(mktemp)
 	printf 'database = "unused";\nkeyring = "%s";\nprovider_dir = "%s";\nlead_sources = "%s";\n' \
 		"$1" "$PROVIDER_DIR" "$LL_ROOT/etc/lead-sources.conf" >"$cfg"
-	printf '%s' "$3" | "$LL_BIN" -c "$cfg" vault encrypt --site "$2" --provider housecallpro --field api_key
+	printf '%s' "$3" | "$LL_BIN" -c "$cfg" vault encrypt --site "$2" \
+		--provider "${4:-housecallpro}" --field "${5:-api_key}"
 	rm -f "$cfg"
+}
+
+# The Jobber simulator: jobber_start WORKDIR [jobbersim args...] sets
+# JOBBER_URL and JOBBER_PID; its client secret and first refresh token
+# are JOBBER_SECRET and JOBBER_REFRESH (files in WORKDIR, mode 0600).
+JOBBER_BIN=$LL_BUILD/tests/sim/jobbersim
+jobber_start() {
+	local dir=$1; shift
+	JOBBER_SECRET=${JOBBER_SECRET:-jsecret-$RANDOM$RANDOM}
+	JOBBER_REFRESH=${JOBBER_REFRESH:-jrefresh-$RANDOM$RANDOM}
+	(umask 077 && printf '%s\n' "$JOBBER_SECRET" >"$dir/jobber.secret" &&
+		printf '%s\n' "$JOBBER_REFRESH" >"$dir/jobber.refresh")
+	rm -f "$dir/jobber.port"
+	"$JOBBER_BIN" --port 0 --port-file "$dir/jobber.port" --client-secret-file "$dir/jobber.secret" \
+		--refresh-token-file "$dir/jobber.refresh" "$@" </dev/null >>"$dir/jobber.log" 2>&1 &
+	JOBBER_PID=$!
+	local i
+	for i in $(seq 1 600); do
+		[ -s "$dir/jobber.port" ] && break
+		kill -0 "$JOBBER_PID" 2>/dev/null || { echo "jobbersim died; see $dir/jobber.log" >&2; return 1; }
+		sleep 0.1
+	done
+	[ -s "$dir/jobber.port" ] || { echo "jobbersim did not start" >&2; return 1; }
+	JOBBER_URL=http://127.0.0.1:$(cat "$dir/jobber.port")
+}
+
+jobber_stop() {
+	[ -n "${JOBBER_PID:-}" ] && kill "$JOBBER_PID" 2>/dev/null && wait "$JOBBER_PID" 2>/dev/null
+	JOBBER_PID=
+	return 0
+}
+
+# jobber_get PATH: a control of the Jobber simulator, bounded in time.
+jobber_get() { curl -sS --max-time 60 "$JOBBER_URL$1"; }
+
+# jobber_block ID KEYRING REDIRECT_URI [PAGE_SIZE] [NAME]: one site with a
+# jobber integration against the running simulator, its secrets encrypted.
+jobber_block() {
+	local secret refresh
+	secret=$(encrypt_key "$2" "$1" "$JOBBER_SECRET" jobber client_secret)
+	refresh=$(encrypt_key "$2" "$1" "$JOBBER_REFRESH" jobber refresh_token)
+	cat <<CONF
+  { id = "$1"; name = "${5:-Site $1}"; plan = "elite"; timezone = "America/New_York";
+    integrations = ( { provider = "jobber";
+      credentials = { client_secret = "$secret"; refresh_token = "$refresh"; };
+      settings = { client_id = "sim-client"; base_url = "$JOBBER_URL/api/graphql";
+                   token_url = "$JOBBER_URL/api/oauth/token";
+                   authorize_url = "$JOBBER_URL/api/oauth/authorize";
+                   redirect_uri = "$3"; page_size = ${4:-100}; }; } ); }
+CONF
 }
 
 # write_config FILE CONNINFO KEYRING then site blocks on stdin (or none).

@@ -20,7 +20,7 @@
 	" coalesce(extract(epoch FROM s.last_success_at)::bigint::text, ''), " \
 	" coalesce(extract(epoch FROM now() - s.last_success_at)::bigint::text, ''), " \
 	" " LL_SQL_STALE "::int, " \
-	" i.needs_attention::int, i.enabled::int " \
+	" i.needs_attention::int, i.enabled::int, i.needs_reconnect::int " \
 	"FROM site_integrations i JOIN sync_state s ON s.integration_id = i.id " \
 	"LEFT JOIN sync_runs r ON r.integration_id = i.id AND r.stream = s.stream " \
 	" AND r.status <> 'running' " \
@@ -29,7 +29,7 @@
 
 enum { M_SITE, M_PROV, M_STREAM, M_SUCCESS, M_PARTIAL, M_FAILED, M_INTERRUPTED, M_INS, M_UPD,
        M_CALLS, M_429, M_RETRIES, M_VANISHED, M_FLAGGED, M_RECHANNELED, M_LAST, M_AGE, M_STALE,
-       M_ATTN, M_ENABLED };
+       M_ATTN, M_ENABLED, M_RECONNECT };
 
 struct metric {
 	const char *name;
@@ -63,6 +63,9 @@ static const struct metric metrics[] = {
 	{ "leadledger_needs_attention", "gauge",
 	  "1 when the integration needs an operator (for example a rejected credential).",
 	  M_ATTN, 1 },
+	{ "leadledger_needs_reconnect", "gauge",
+	  "1 when the CRM refused the integration's OAuth grant: reconnect it (leadledger "
+	  "connect, or Connect in the dashboard).", M_RECONNECT, 1 },
 	{ "leadledger_integration_enabled", "gauge",
 	  "1 when the integration is in the configuration file.", M_ENABLED, 1 },
 };

@@ -1,5 +1,7 @@
 #include "api/routes.h"
 
+#include "api/connect.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +178,7 @@ static void route_integrations(struct ll_api_request *rq)
 	o = json_object_new_object();
 	json_object_object_add(o, "site", json_object_new_string(rq->site->id));
 	json_object_object_add(o, "integrations", arr);
+	json_object_object_add(o, "connectable", ll_api_connectable(rq));
 	rq->body = o;
 }
 
@@ -343,6 +346,7 @@ static const char *const jobs_params[] = { "days", "from", "to", "channel", "sta
 					   "limit", "offset", NULL };
 static const char *const customers_params[] = { "days", "from", "to", "channel",
 						"limit", "offset", NULL };
+static const char *const connect_params[] = { "provider", NULL };
 
 static const struct ll_api_route routes[] = {
 	{ "", no_params, route_site },
@@ -352,6 +356,7 @@ static const struct ll_api_route routes[] = {
 	{ "customers", customers_params, route_customers },
 	{ "integrations", no_params, route_integrations },
 	{ "unknown-sources", unknown_params, route_unknown },
+	{ "connect", connect_params, ll_api_route_connect },
 };
 
 const struct ll_api_route *ll_api_route_find(const char *name)

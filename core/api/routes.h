@@ -13,8 +13,11 @@
 #include "config/config.h"
 #include "store/db.h"
 
+struct ll_app;
+
 struct ll_api_request {
 	struct ll_db *db;
+	const struct ll_app *app;      /* the configuration of this request */
 	const struct ll_site_conf *site;
 	/* The query parameter `key`, or NULL (borrowed from the server). */
 	const char *(*arg)(void *ctx, const char *key);

@@ -15,6 +15,7 @@
 
 #include "api/gate.h"
 #include "api/metrics.h"
+#include "api/connect.h"
 #include "api/routes.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -351,6 +352,7 @@ static enum MHD_Result serve_site(struct ll_api *api, struct MHD_Connection *c, 
 	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, check_arg, &check);
 	memset(&rq, 0, sizeof rq);
 	rq.db = db;
+	rq.app = app;
 	rq.site = site;
 	rq.arg = lookup_arg;
 	rq.arg_ctx = c;
@@ -379,6 +381,28 @@ static enum MHD_Result serve_site(struct ll_api *api, struct MHD_Connection *c, 
 	return ret;
 }
 
+/* The CRM's redirect after consent (api/connect.h): no token, its state
+ * is the proof. */
+static enum MHD_Result serve_callback(struct ll_api *api, struct MHD_Connection *c)
+{
+	const char *state = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
+	const char *code = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "code");
+	const struct ll_app *app;
+	struct ll_db *db;
+	char html[1024];
+	unsigned status;
+	void *handle;
+
+	if (!(db = pool_borrow(&api->pool)))
+		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	app = api->hooks.acquire(&handle);
+	status = ll_api_oauth_callback(app, db, state, code, html, sizeof html);
+	api->hooks.release(handle);
+	pool_return(&api->pool, db);
+	return respond(c, status, "text/html; charset=utf-8", html, strlen(html),
+		       MHD_RESPMEM_MUST_COPY);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **req_cls)
@@ -395,6 +419,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is supported");
 	if (strncmp(url, SITES_PREFIX, sizeof SITES_PREFIX - 1) == 0) {
 		ret = serve_site(api, c, url + sizeof SITES_PREFIX - 1);
+	} else if (strcmp(url, LL_API_CALLBACK_PATH) == 0) {
+		ret = serve_callback(api, c);
 	} else {
 		const struct static_file *f = NULL;
 

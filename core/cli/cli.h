@@ -26,5 +26,6 @@ int ll_cmd_report(struct ll_cli *cli, int argc, char **argv);
 int ll_cmd_vault(struct ll_cli *cli, int argc, char **argv);
 int ll_cmd_token(struct ll_cli *cli, int argc, char **argv);
 int ll_cmd_status(struct ll_cli *cli, int argc, char **argv);
+int ll_cmd_connect(struct ll_cli *cli, int argc, char **argv);
 
 #endif

@@ -52,6 +52,8 @@ static const struct command {
 	  ll_cmd_status },
 	{ "recategorize", "recategorize [--site ID]          re-apply lead-source rules",
 	  ll_cmd_recategorize },
+	{ "connect", "connect --site ID --provider NAME [--paste]  connect an OAuth CRM (Jobber)",
+	  ll_cmd_connect },
 	{ "token", "token create --site ID [--label TEXT]   an API and dashboard token\n"
 		   "  token revoke --site ID (--id N | --all)\n"
 		   "  token list [--site ID]", ll_cmd_token },

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "provider/loader.h"
+#include "provider/oauth.h"
 #include "store/registry.h"
 #include "util/log.h"
 #include "util/number.h"
@@ -212,12 +213,17 @@ static int credential_set(struct ll_host *h, const char *field, const char *valu
 		ll_log(LL_LOG_ERR, "%s: cannot store credential '%s': %s", h->prefix,
 		       field, err);
 	} else {
-		pthread_mutex_lock(&h->lock);
-		json_object_object_add(h->credentials, field, json_object_new_string(ct));
-		pthread_mutex_unlock(&h->lock);
+		ll_host_cache_credential(h, field, ct);
 	}
 	free(ct);
 	return rc;
+}
+
+void ll_host_cache_credential(struct ll_host *h, const char *field, const char *ciphertext)
+{
+	pthread_mutex_lock(&h->lock);
+	json_object_object_add(h->credentials, field, json_object_new_string(ciphertext));
+	pthread_mutex_unlock(&h->lock);
 }
 
 static void wipe(void *buf, size_t len)
@@ -238,6 +244,16 @@ static enum ll_status http_ex(struct ll_host *h, const struct ll_http_request *r
 	return ll_http_perform(&h->http, rq, hook, rs, err, LL_ERR_MAX);
 }
 
+static enum ll_status oauth_token(struct ll_host *h, int renew, char *out, size_t len, char *err)
+{
+	return ll_oauth_token(h, renew, out, len, err, LL_ERR_MAX);
+}
+
+static void http_defer(struct ll_host *h, int64_t ms)
+{
+	ll_http_client_defer(&h->http, ms);
+}
+
 const struct ll_host_api ll_host_api = {
 	.abi_version = LL_ABI_VERSION,
 	.struct_size = sizeof(struct ll_host_api),
@@ -256,6 +272,8 @@ const struct ll_host_api ll_host_api = {
 	.record_set_time = record_set_time,
 	.parse_cents = ll_parse_cents,
 	.http_ex = http_ex,
+	.oauth_token = oauth_token,
+	.http_defer = http_defer,
 };
 
 int ll_host_init(struct ll_host *h, const struct ll_config *cfg,
@@ -282,7 +300,13 @@ int ll_host_init(struct ll_host *h, const struct ll_config *cfg,
 		pthread_mutex_destroy(&h->lock);
 		return -1;
 	}
+	if (pthread_mutex_init(&h->oauth_lock, NULL) != 0) {
+		pthread_mutex_destroy(&h->db_lock);
+		pthread_mutex_destroy(&h->lock);
+		return -1;
+	}
 	if (ll_http_client_init(&h->http, &cfg->http, h->prefix) < 0) {
+		pthread_mutex_destroy(&h->oauth_lock);
 		pthread_mutex_destroy(&h->db_lock);
 		pthread_mutex_destroy(&h->lock);
 		return -1;
@@ -296,6 +320,8 @@ void ll_host_release(struct ll_host *h)
 {
 	if (h->ready) {
 		ll_http_client_release(&h->http);
+		sodium_memzero(h->oauth_access, sizeof h->oauth_access);
+		pthread_mutex_destroy(&h->oauth_lock);
 		pthread_mutex_destroy(&h->db_lock);
 		pthread_mutex_destroy(&h->lock);
 		h->ready = 0;

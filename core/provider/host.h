@@ -46,7 +46,12 @@ struct ll_host {
 	struct ll_db *db;                 /* for credential_set */
 	struct json_object *credentials;  /* owned: field -> ciphertext */
 	struct ll_http_client http;
-	char attention[256]; /* why the integration needs attention, or "" */
+	char attention[400]; /* why the integration needs attention, or "" */
+	/* OAuth (provider/oauth.h): one token request of this host at a
+	 * time; the current access token under lock. */
+	pthread_mutex_t oauth_lock;
+	char oauth_access[4096];
+	int64_t oauth_expires; /* epoch seconds */
 	int ready;           /* locks and http initialized */
 };
 
@@ -65,5 +70,8 @@ void ll_host_release(struct ll_host *h);
  * in the registry (so `leadledger status` shows it and no HTTP call is
  * made until the configuration is fixed). */
 void ll_host_mark_attention(struct ll_host *h, const char *reason);
+
+/* A credential's new ciphertext, already stored, for credential_get. */
+void ll_host_cache_credential(struct ll_host *h, const char *field, const char *ciphertext);
 
 #endif

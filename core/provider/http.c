@@ -197,18 +197,31 @@ static int transient_status(long status)
 
 /* Wait for this request's start slot under the configured rate.  The slot
  * is reserved before sleeping, so threads queue up in order. */
+/* Wait for this request's start: after the client's deferral, and spaced
+ * by the request rate. */
 static int wait_for_slot(struct ll_http_client *c)
 {
-	int64_t now, slot;
+	int64_t now = ll_monotonic_ms() * 1000, slot;
 
-	if (c->interval_us == 0)
-		return 0;
-	now = ll_monotonic_ms() * 1000;
 	pthread_mutex_lock(&c->lock);
-	slot = c->next_slot_us > now ? c->next_slot_us : now;
-	c->next_slot_us = slot + c->interval_us;
+	slot = c->not_before_us > now ? c->not_before_us : now;
+	if (c->interval_us) {
+		if (c->next_slot_us > slot)
+			slot = c->next_slot_us;
+		c->next_slot_us = slot + c->interval_us;
+	}
 	pthread_mutex_unlock(&c->lock);
-	return ll_sleep_ms((slot - now + 999) / 1000, c->stop);
+	return slot > now ? ll_sleep_ms((slot - now + 999) / 1000, c->stop) : 0;
+}
+
+void ll_http_client_defer(struct ll_http_client *c, int64_t ms)
+{
+	int64_t until = (ll_monotonic_ms() + (ms > 0 ? ms : 0)) * 1000;
+
+	pthread_mutex_lock(&c->lock);
+	if (until > c->not_before_us)
+		c->not_before_us = until;
+	pthread_mutex_unlock(&c->lock);
 }
 
 static struct json_object *parse_json(const char *text, size_t len,

@@ -44,6 +44,7 @@ struct ll_http_client {
 	struct ll_http_stats stats; /* read with ll_http_stats_get() */
 	int64_t interval_us;   /* least time between request starts, 0: none */
 	int64_t next_slot_us;  /* monotonic time the next request may start */
+	int64_t not_before_us; /* no request starts before (ll_http_client_defer) */
 	const char *log_prefix;
 	const volatile sig_atomic_t *stop; /* when set, stop waiting for retries */
 };
@@ -61,6 +62,10 @@ void ll_http_client_release(struct ll_http_client *c);
  * per_minute per minute across all threads; 0 lifts the limit.  Call
  * before the client is shared. */
 void ll_http_client_set_rate(struct ll_http_client *c, int64_t per_minute);
+
+/* Start no request for the next ms milliseconds (a provider pacing itself
+ * by the CRM's remaining budget); the later of two deferrals holds. */
+void ll_http_client_defer(struct ll_http_client *c, int64_t ms);
 
 /* A consistent copy of the counters. */
 void ll_http_stats_get(struct ll_http_client *c, struct ll_http_stats *out);

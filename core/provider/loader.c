@@ -121,6 +121,37 @@ static int valid_provider_name(const char *name)
 	return n > 0 && n <= 64;
 }
 
+static const struct ll_credential_def *credential_def(const struct ll_provider *p,
+						      const char *field)
+{
+	for (const struct ll_credential_def *c = p->credentials; c && c->field; c++)
+		if (strcmp(c->field, field) == 0)
+			return c;
+	return NULL;
+}
+
+#define LL_OAUTH_DEF_V1_4_SIZE (offsetof(struct ll_oauth_def, scope) + sizeof(const char *))
+
+/* An oauth definition (ABI 1.4) names settings and credentials the
+ * provider declares: the name it does not, or NULL. */
+static const char *oauth_undeclared(const struct ll_provider *d)
+{
+	const struct ll_oauth_def *o = d->oauth;
+	const char *const settings[] = { o->token_url_setting, o->client_id_setting,
+					 o->authorize_url_setting, o->redirect_uri_setting };
+
+	if (!o->token_url_setting || !o->client_id_setting || !o->client_secret_field)
+		return "(a required name is NULL)";
+	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+		if (settings[i] && !ll_setting_def_find(d, settings[i]))
+			return settings[i];
+	if (!credential_def(d, o->client_secret_field))
+		return o->client_secret_field;
+	if (o->refresh_token_field && !credential_def(d, o->refresh_token_field))
+		return o->refresh_token_field;
+	return NULL;
+}
+
 #define REFUSE(...) do { snprintf(err, errlen, __VA_ARGS__); goto refused; } while (0)
 
 /* 1.2 element sizes, read from the zero-extended copy: 0 means 1.0's. */
@@ -229,6 +260,16 @@ int ll_provider_load(struct ll_providers *ps, const char *dir,
 	if (!lp->path || normalize_arrays(lp, &lp->desc) < 0) {
 		loaded_release(lp);
 		REFUSE("provider %s: out of memory, or an array without its NULL end", path);
+	}
+	if (lp->desc.oauth && (lp->desc.oauth->struct_size < LL_OAUTH_DEF_V1_4_SIZE ||
+			       oauth_undeclared(&lp->desc))) {
+		const char *what = lp->desc.oauth->struct_size < LL_OAUTH_DEF_V1_4_SIZE
+				   ? "(a short definition)" : oauth_undeclared(&lp->desc);
+
+		loaded_release(lp);
+		REFUSE("provider %s: refused: its OAuth definition names '%s', which it does not "
+		       "declare (provider ABI %u.%u, host ABI %u.%u)", path, what,
+		       LL_ABI_GET_MAJOR(pv), LL_ABI_GET_MINOR(pv), LL_ABI_MAJOR, LL_ABI_MINOR);
 	}
 	ps->n++;
 	/* The descriptor stays open: glibc knows the object by its name
@@ -371,15 +412,6 @@ int ll_config_check_providers(const struct ll_config *cfg,
 						      cfg->path, ic->line, ic->provider, d->key);
 		}
 	return errs->n == before ? 0 : -1;
-}
-
-static const struct ll_credential_def *credential_def(const struct ll_provider *p,
-						      const char *field)
-{
-	for (const struct ll_credential_def *c = p->credentials; c && c->field; c++)
-		if (strcmp(c->field, field) == 0)
-			return c;
-	return NULL;
 }
 
 /* One integration's credentials. */

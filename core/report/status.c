@@ -17,14 +17,14 @@
 	" coalesce((SELECT r.status || coalesce(': ' || r.flag, '') FROM sync_runs r " \
 	"   WHERE r.integration_id = i.id AND r.stream = s.stream ORDER BY r.id DESC LIMIT 1), ''), " \
 	" greatest(0, extract(epoch FROM i.next_run_at - now()))::bigint, i.backoff_s, " \
-	" CASE WHEN i.lease_until > now() THEN i.lease_owner ELSE '' END " \
+	" CASE WHEN i.lease_until > now() THEN i.lease_owner ELSE '' END, i.needs_reconnect " \
 	"FROM site_integrations i LEFT JOIN sync_state s ON s.integration_id = i.id " \
 	"WHERE $1::text IS NULL OR i.site_id = $1 " \
 	"ORDER BY i.site_id, i.provider, s.stream"
 
 enum { C_SITE, C_PROV, C_ENABLED, C_ATTN, C_REASON, C_STREAM, C_SUCCESS, C_AGE, C_STALE,
        C_ERROR, C_RUNMODE, C_JOBS, C_CUST, C_EST, C_EMP, C_LASTRUN, C_NEXT, C_BACKOFF,
-       C_RUNNING, C_COUNT };
+       C_RUNNING, C_RECONNECT, C_COUNT };
 
 static void add_string(struct json_object *o, const char *key, const char *v)
 {
@@ -49,6 +49,7 @@ static struct json_object *row_json(PGresult *res, int i)
 	add_string(o, "provider", v[C_PROV]);
 	add_string(o, "stream", v[C_STREAM]);
 	add_string(o, "state", strcmp(v[C_ENABLED], "t") ? "disabled"
+			       : strcmp(v[C_RECONNECT], "t") == 0 ? "reconnect"
 			       : strcmp(v[C_ATTN], "t") == 0 ? "attention"
 			       : v[C_RUNNING][0] ? "running"
 			       : v[C_RUNMODE][0] ? "resumable" : "ok");

@@ -67,10 +67,17 @@ static int upsert_integration(struct ll_db *db, const struct ll_config *cfg,
 		params[3] = json_object_to_json_string_ext(sets, JSON_C_TO_STRING_PLAIN);
 		params[4] = interval;
 		/* Replace stored credentials only when the file changed them; a
-		 * changed credential also clears "needs attention".  A new
+		 * changed credential also clears "needs attention" and drops
+		 * the access token minted with the old ones.  A new
 		 * integration is due within a few seconds, spread so that many
 		 * added at once do not start in lockstep. */
 		rc = ll_db_exec(db,
+				"DELETE FROM oauth_tokens t USING site_integrations i "
+				"WHERE t.integration_id = i.id AND i.site_id = $1 AND i.provider = $2 "
+				"AND i.config_credentials IS DISTINCT FROM $3::jsonb",
+				3, params, err, errlen);
+		if (rc == 0)
+			rc = ll_db_exec(db,
 				"INSERT INTO site_integrations (site_id, provider, credentials, "
 				"config_credentials, settings, sync_interval_s, next_run_at) VALUES ($1, $2, "
 				"$3::jsonb, $3::jsonb, $4::jsonb, $5::int, now() + random() * interval '5 seconds') "
@@ -81,6 +88,8 @@ static int upsert_integration(struct ll_db *db, const struct ll_config *cfg,
 				"   THEN site_integrations.needs_attention ELSE false END, "
 				" attention_reason = CASE WHEN site_integrations.config_credentials = EXCLUDED.config_credentials "
 				"   THEN site_integrations.attention_reason ELSE NULL END, "
+				" needs_reconnect = site_integrations.needs_reconnect AND "
+				"   site_integrations.config_credentials = EXCLUDED.config_credentials, "
 				" config_credentials = EXCLUDED.config_credentials, "
 				" settings = EXCLUDED.settings, sync_interval_s = EXCLUDED.sync_interval_s, "
 				" enabled = true, updated_at = now()",
@@ -139,7 +148,7 @@ int ll_registry_lookup(struct ll_db *db, const char *site, const char *provider,
 
 	memset(row, 0, sizeof *row);
 	res = ll_db_query(db,
-			  "SELECT id, enabled, needs_attention, credentials::text "
+			  "SELECT id, enabled, needs_attention, credentials::text, needs_reconnect "
 			  "FROM site_integrations WHERE site_id = $1 AND provider = $2",
 			  2, params, err, errlen);
 	if (!res)
@@ -152,6 +161,7 @@ int ll_registry_lookup(struct ll_db *db, const char *site, const char *provider,
 	row->enabled = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
 	row->needs_attention = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
 	row->credentials = json_tokener_parse(PQgetvalue(res, 0, 3));
+	row->needs_reconnect = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
 	PQclear(res);
 	if (!row->credentials) {
 		snprintf(err, errlen, "stored credentials of %s/%s are not JSON", site, provider);

@@ -24,6 +24,7 @@ struct ll_integration_row {
 	int64_t id;
 	int enabled;
 	int needs_attention;
+	int needs_reconnect;             /* the CRM refused its OAuth grant */
 	struct json_object *credentials; /* owned: field -> ciphertext */
 };
 

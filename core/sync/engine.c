@@ -456,9 +456,12 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 		return res->status = LL_RUN_FAILED;
 	}
 	if (row.needs_attention) {
+		snprintf(err, errlen, row.needs_reconnect
+			 ? "%s/%s: needs reconnecting (see leadledger status): run leadledger "
+			   "connect --site %s --provider %s"
+			 : "%s/%s: needs attention (see leadledger status); fix the credentials in "
+			   "the configuration%.0s%.0s", site->id, ic->provider, site->id, ic->provider);
 		ll_integration_row_release(&row);
-		snprintf(err, errlen, "%s/%s: needs attention (see leadledger status); "
-			 "fix the credentials in the configuration", site->id, ic->provider);
 		return res->status = LL_RUN_SKIPPED;
 	}
 	if (ll_host_init(&host, ctx->cfg, site, ic, &lp->desc, ctx->keyring, ctx->db,

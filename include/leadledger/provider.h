@@ -1,5 +1,5 @@
 /*
- * leadledger provider interface, ABI 1.3.
+ * leadledger provider interface, ABI 1.4.
  *
  * This is the only header a provider includes.  A provider is a shared
  * object named <name>.so in the provider directory that exports exactly one
@@ -38,6 +38,13 @@
  *   1.3  LL_FIELD_SOURCE_REF, LL_FIELD_SOURCE_REF_ENTITY: a record names
  *        the record its lead source derives from, and the host keeps the
  *        derived channel true when that record changes (below).
+ *   1.4  ll_provider.oauth (struct ll_oauth_def) and
+ *        ll_host_api.oauth_token: OAuth 2.0 token endpoints run by the
+ *        host, one refresh at a time per integration across threads and
+ *        instances, a rotated refresh token stored before the new access
+ *        token is used; `leadledger connect` and the dashboard's Connect
+ *        for the authorization-code grant.  ll_host_api.http_defer: a
+ *        provider paces itself by the CRM's own budget.
  *
  * Ownership and threading:
  *   - The host never calls two functions on the same state concurrently,
@@ -53,26 +60,26 @@
  *
  * How the three CRMs fit ABI 1 without a major bump:
  *   - Housecall Pro: page numbers.  The cursor is the decimal page number;
- *     incremental runs sort by updated_at descending and finish (done = 1)
- *     once a page lies wholly below the watermark; full sweeps sort by
- *     created_at ascending so updates during the sweep do not shift pages.
- *     API key through credential_get("api_key").  Full sweeps know
- *     total_pages from the first page, so page_cursor lets the host fetch
- *     several pages at once.
- *   - Jobber: GraphQL over POST (ll_http_request.method/body).  The cursor is
- *     pageInfo.endCursor.  clients and quotes filter on updatedAt.after =
- *     the watermark; jobs sort by UPDATED_AT descending like Housecall Pro.
- *     The access token is minted with credential_get("refresh_token"); the
- *     rotated refresh token is stored with credential_set() BEFORE the new
- *     access token is used (the host commits it, encrypted, before
- *     returning).  On 401 the host calls refresh_auth() once.
- *   - ServiceTitan: client-credential tokens minted in init()/refresh_auth()
- *     with credential_get("client_secret") and cached in the provider state
- *     (900 s lifetime, never stored).  Export endpoints return a continuation
- *     token: that is the cursor, and the provider returns it as next_cursor
- *     together with done = 1, which the host keeps as the starting cursor of
- *     the next incremental run.  Campaign look-ups (campaignId -> name for
- *     the lead source) are fetched through api->http and cached in state.
+ *     incremental runs sort by updated_at descending
+ *     (LL_STREAM_NEWEST_FIRST: the host ends them at the watermark); full
+ *     sweeps sort by created_at ascending so updates during the sweep do
+ *     not shift pages.  API key through credential_get("api_key").  Full
+ *     sweeps know total_pages from the first page, so page_cursor lets the
+ *     host fetch several pages at once.
+ *   - Jobber: GraphQL over POST (ll_http_request.method/body), the
+ *     throttle inside a 200 reported through http_ex's hook and the bucket
+ *     paced with http_defer.  The cursor is pageInfo.endCursor.  clients
+ *     and quotes filter on updatedAt.after = the watermark; jobs sort by
+ *     UPDATED_AT descending (LL_STREAM_NEWEST_FIRST).  Tokens through
+ *     oauth_token (refresh-token grant with rotation; ABI 1.4); on a 401
+ *     the host calls refresh_auth() once, which renews.  A job's lead
+ *     source is its client's: it names the client (LL_FIELD_CUSTOMER_ID).
+ *   - ServiceTitan: client-credential tokens through oauth_token (no
+ *     refresh token).  Export endpoints return a continuation token: that
+ *     is the cursor, and the provider returns it as next_cursor together
+ *     with done = 1, which the host keeps as the starting cursor of the
+ *     next incremental run.  A job's lead source is its campaign's name:
+ *     it names the campaign (LL_FIELD_SOURCE_REF).
  */
 #ifndef LEADLEDGER_PROVIDER_H
 #define LEADLEDGER_PROVIDER_H
@@ -87,7 +94,7 @@ extern "C" {
 #endif
 
 #define LL_ABI_MAJOR 1
-#define LL_ABI_MINOR 3
+#define LL_ABI_MINOR 4
 #define LL_ABI_MKVERSION(major, minor) \
 	(((uint32_t)(major) << 16) | (uint32_t)(minor))
 #define LL_ABI_VERSION LL_ABI_MKVERSION(LL_ABI_MAJOR, LL_ABI_MINOR)
@@ -261,6 +268,37 @@ struct ll_http_hook {
 	void *ud;
 };
 
+/*
+ * ABI 1.4: OAuth 2.0, run by the host (RFC 6749).  A provider names where
+ * its settings and credentials keep what the token endpoint needs; the
+ * host does the rest for every provider alike:
+ *   - oauth_token() returns a current access token, shared by every
+ *     thread of the integration and every leadledgerd on the database
+ *     (cached encrypted in the database until shortly before it expires);
+ *   - at most one token request per integration is in flight anywhere (a
+ *     PostgreSQL advisory lock): with rotating refresh tokens a second
+ *     refresh with the same token would disconnect the account for good;
+ *   - a rotated refresh token is stored, encrypted and committed, before
+ *     the new access token is handed out; the file's ciphertext only
+ *     seeds it, and a changed ciphertext in the file seeds it again;
+ *   - a refresh token the CRM refuses marks the integration as needing
+ *     reconnection (`leadledger connect`, or Connect in the dashboard),
+ *     with the CRM's words; it is never retried in a loop.
+ * refresh_token_field NULL means the client-credentials grant (nothing to
+ * rotate, nothing to connect).  Every name refers to a setting or a
+ * credential the provider declares.
+ */
+struct ll_oauth_def {
+	uint32_t struct_size;              /* sizeof(struct ll_oauth_def) as built */
+	const char *token_url_setting;     /* the token endpoint (an LL_SETTING_URL) */
+	const char *authorize_url_setting; /* the consent page, or NULL */
+	const char *redirect_uri_setting;  /* where the CRM sends the code, or NULL */
+	const char *client_id_setting;
+	const char *client_secret_field;   /* a credential */
+	const char *refresh_token_field;   /* a credential, or NULL: client credentials */
+	const char *scope;                 /* sent when not NULL */
+};
+
 /* What the host asks for in one fetch_page() call. */
 enum ll_fetch_mode { LL_FETCH_FULL = 0, LL_FETCH_INCREMENTAL };
 
@@ -349,6 +387,20 @@ struct ll_host_api {
 	enum ll_status (*http_ex)(struct ll_host *h, const struct ll_http_request *rq,
 				  const struct ll_http_hook *hook,
 				  struct ll_http_response *rs, char *err);
+
+	/* ABI 1.4.  A current access token for the provider's oauth
+	 * definition into out (len bytes; wipe it after use).  renew: the CRM
+	 * refused the last one (a 401), so a cached token is not reused
+	 * unless another thread or instance renewed it meanwhile.  LL_OK;
+	 * LL_ERR_AUTH when the integration must be reconnected (the CRM
+	 * refused the refresh token, or there is none) with err saying so;
+	 * LL_ERR_TRANSIENT when the token endpoint could not be reached. */
+	enum ll_status (*oauth_token)(struct ll_host *h, int renew, char *out, size_t len,
+				      char *err);
+	/* ABI 1.4.  Start no request of this integration for the next ms
+	 * milliseconds: a provider that reads its remaining budget from the
+	 * CRM's answers (Jobber's throttleStatus) keeps from draining it. */
+	void (*http_defer)(struct ll_host *h, int64_t ms);
 };
 
 /* The descriptor.  Version and size first: "they protect the rest". */
@@ -425,6 +477,9 @@ struct ll_provider {
 	 * element size is credential_def_size. */
 	const struct ll_credential_def *credentials;
 	uint32_t credential_def_size;
+
+	/* ABI 1.4.  Optional (may be NULL): the provider's OAuth 2.0 (above). */
+	const struct ll_oauth_def *oauth;
 
 	/* Later minor versions append fields here. */
 };

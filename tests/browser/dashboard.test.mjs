@@ -6,7 +6,7 @@
 // Prints TAP lines; exits non-zero when a check fails.
 import { chromium } from 'playwright-core';
 
-const { DASH_URL, SITE, TOKEN, OUT } = process.env;
+const { DASH_URL, SITE, TOKEN, OUT, JOBBER_SITE, JOBBER_TOKEN } = process.env;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 let n = 0;
 let failed = 0;
@@ -168,6 +168,26 @@ try {
   const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   ok(overflow <= 1, 'on a phone nothing scrolls sideways', `${overflow}px`);
   await mobile.screenshot({ path: `${OUT}/dashboard-phone.png`, fullPage: true });
+
+  if (JOBBER_SITE) {
+    // A Jobber site whose refresh token Jobber refused: the card says so
+    // and Reconnect runs the consent flow (the simulator consents at once)
+    // back to leadledgerd's /oauth/callback.
+    const jobber = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    jobber.on('pageerror', (e) => consoleErrors.push(String(e)));
+    await jobber.goto(`${DASH_URL}/#site=${JOBBER_SITE}&token=${JOBBER_TOKEN}`);
+    await jobber.waitForSelector('#connections .conn[data-provider="jobber"]');
+    const card = '#connections .conn[data-provider="jobber"]';
+    ok(/reconnect/.test(await jobber.textContent(`${card} .badge`)), 'a refused Jobber grant shows "reconnect" on its card');
+    ok(await jobber.textContent(`${card} button.connect`) === 'Reconnect', 'the card offers Reconnect');
+    await jobber.locator(card).screenshot({ path: `${OUT}/jobber-reconnect.png` });
+    await Promise.all([jobber.waitForURL('**/oauth/callback?**'), jobber.click(`${card} button.connect`)]);
+    ok(/Connected: green\/jobber/.test(await jobber.textContent('body')), 'Reconnect ends on leadledgerd\'s callback: connected');
+    await jobber.goto(`${DASH_URL}/#site=${JOBBER_SITE}&token=${JOBBER_TOKEN}`);
+    await jobber.waitForSelector(`${card} button.connect`);
+    ok(await jobber.textContent(`${card} button.connect`) === 'Connect again', 'afterwards the card is connected again');
+    ok(!/reconnect/.test(await jobber.textContent(`${card} .badge`)), '... and no longer says reconnect');
+  }
 
   const stranger = await (await browser.newContext()).newPage();
   await stranger.goto(`${DASH_URL}/#site=${SITE}&token=llt_wrongwrongwrongwrongwrongwrongwrongwrongwro`);

@@ -14,6 +14,7 @@ SIM_KEY=sim-key-$RANDOM$RANDOM
 
 cleanup() {
 	sim_stop
+	jobber_stop
 	[ -n "${LLD_PID:-}" ] && kill -9 "$LLD_PID" 2>/dev/null
 	return 0
 }
@@ -56,12 +57,13 @@ CONF
 	"${LL[@]}" migrate >>"$WORK/ll.log" 2>&1
 }
 
-# report_matches FROM TO DESCRIPTION: leadledger's report equals the simulator's.
+# report_matches FROM TO DESCRIPTION [SITE TZ ORACLE]: leadledger's report
+# equals the simulator's (by default acme, America/Chicago, hcpsim).
 report_matches() {
-	local got want
-	got=$("${LL[@]}" report --site acme --from "$1" --to "$2" --format json 2>>"$WORK/ll.log" |
+	local got want site=${4:-acme} tz=${5:-America/Chicago} oracle=${6:-sim_get}
+	got=$("${LL[@]}" report --site "$site" --from "$1" --to "$2" --format json 2>>"$WORK/ll.log" |
 		jq -cS '{cats: ([.categories[] | {(.category): [.jobs, .revenue_cents]}] | add), total: [.total.jobs, .total.revenue_cents]}')
-	want=$(sim_get "/_sim/expected?from=$1&to=$2&tz=America/Chicago" |
+	want=$("$oracle" "/_sim/expected?from=$1&to=$2&tz=$tz" |
 		jq -cS '{cats: ([.categories | to_entries[] | {(.key): [.value.jobs, .value.revenue_cents]}] | add), total: [.total.jobs, .total.revenue_cents]}')
 	if [ -n "$got" ] && [ "$got" = "$want" ]; then
 		ok 0 "$3: report $1..$2 equals the simulator's totals"
@@ -69,6 +71,27 @@ report_matches() {
 		ok 1 "$3: report $1..$2 differs: got $got want $want"
 	fi
 }
+
+# setup_jobber [jobbersim args...]: the Jobber simulator, a database, a
+# keyring and a configuration for one elite site "green" on Jobber; sets
+# LL and CONF.
+setup_jobber() {
+	jobber_start "$WORK" "$@" || return 1
+	CONN=$(db_create "$T_DB")
+	keyring_create "$WORK"
+	CONF=$WORK/leadledger.conf
+	REDIRECT_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	write_config "$CONF" "$CONN" "$WORK/keyring" <<CONF
+sites = (
+$(jobber_block green "$WORK/keyring" "http://127.0.0.1:$REDIRECT_PORT/oauth/callback" "${PAGE_SIZE:-100}")
+);
+CONF
+	LL=("$LL_BIN" -c "$CONF")
+	"${LL[@]}" migrate >>"$WORK/ll.log" 2>&1
+}
+
+# jobber_matches FROM TO DESCRIPTION: the report of "green" equals jobbersim's.
+jobber_matches() { report_matches "$1" "$2" "$3" green America/New_York jobber_get; }
 
 # sim_requests PATTERN: API requests in the simulator log matching PATTERN.
 sim_requests() { sim_get "/_sim/log" | grep -c -- "$1" || true; }

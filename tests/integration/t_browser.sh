@@ -9,25 +9,33 @@ if [ -z "${LL_BROWSER_DIR:-}" ] || ! command -v node >/dev/null || [ ! -x /usr/b
 	exit 1
 fi
 PAGE_SIZE=200 setup_site # the plumbing data set, as in ./dev demo
+jobber_start "$WORK" --dataset small
+jobber_get "/_sim/config?restore_rate=100000" >/dev/null
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 write_config "$CONF" "$CONN" "$WORK/keyring" <<CONF
-api = { listen = "127.0.0.1:0"; dashboard = "$LL_ROOT/dashboard"; };
+api = { listen = "127.0.0.1:$PORT"; dashboard = "$LL_ROOT/dashboard"; };
 sites = (
-$(site_block acme "$CT" "$SIM_URL" 200)
+$(site_block acme "$CT" "$SIM_URL" 200),
+$(jobber_block green "$WORK/keyring" "http://127.0.0.1:$PORT/oauth/callback")
 );
 CONF
 "${LL[@]}" sync >>"$WORK/ll.log" 2>&1
-ok $? "the demo data set synced"
+ok $? "the demo data sets synced (Housecall Pro and Jobber)"
 TOKEN=$("${LL[@]}" token create --site acme 2>>"$WORK/ll.log")
+TOKEN2=$("${LL[@]}" token create --site green 2>>"$WORK/ll.log")
+# As if Jobber had refused the refresh token: the card must say reconnect.
+sql "UPDATE site_integrations SET needs_attention = true, needs_reconnect = true,
+     attention_reason = 'reconnect: the CRM refused the refresh token' WHERE site_id = 'green'" >/dev/null
 "$LLD_BIN" -c "$CONF" >>"$WORK/leadledgerd.log" 2>&1 &
 LLD_PID=$!
 for _ in $(seq 1 150); do
 	grep -q 'api: listening on' "$WORK/leadledgerd.log" && break
 	sleep 0.2
 done
-PORT=$(sed -n 's/.*api: listening on .* (port \([0-9]*\)).*/\1/p' "$WORK/leadledgerd.log")
-ok $? "leadledgerd serves the dashboard on port $PORT"
+check "leadledgerd serves the dashboard on port $PORT" grep -q "api: listening on .*$PORT" "$WORK/leadledgerd.log"
 
-DASH_URL=http://127.0.0.1:$PORT SITE=acme TOKEN=$TOKEN OUT=$WORK CHROMIUM=/usr/bin/chromium \
+DASH_URL=http://127.0.0.1:$PORT SITE=acme TOKEN=$TOKEN JOBBER_SITE=green JOBBER_TOKEN=$TOKEN2 \
+	OUT=$WORK CHROMIUM=/usr/bin/chromium \
 	timeout 300 node "$LL_BROWSER_DIR/dashboard.test.mjs" >"$WORK/browser.tap" 2>"$WORK/browser.err"
 rc=$?
 # Renumber the browser's checks into this file's sequence.
@@ -39,9 +47,10 @@ while IFS= read -r line; do
 	esac
 done <"$WORK/browser.tap"
 ok "$rc" "the browser test finished (see $WORK/browser.err)"
-for shot in laptop phone print; do
-	check "screenshot $shot saved" test -s "$WORK/dashboard-$shot.png"
+for shot in dashboard-laptop dashboard-phone dashboard-print trend-day trend-week trend-month jobber-reconnect; do
+	check "screenshot $shot saved" test -s "$WORK/$shot.png"
 done
+eq "$(sql "SELECT needs_reconnect FROM site_integrations WHERE site_id = 'green'")" f "Reconnect in the browser reconnected green"
 kill -TERM "$LLD_PID"
 wait "$LLD_PID"
 ok $? "leadledgerd stops cleanly"

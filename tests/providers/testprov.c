@@ -20,6 +20,8 @@
  *                     a new one with credential_set() (durable before it
  *                     returns), fails unless it reads it back, and grants
  *                     access for the rest of the run
+ *   TP_BAD_OAUTH      an ABI 1.4 OAuth definition naming a setting the
+ *                     provider does not declare
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -229,5 +231,9 @@ LL_PROVIDER_EXPORT const struct ll_provider TP_SYMBOL = {
 #endif
 #ifdef TP_SMALL_ELEMENT
 	.setting_def_size = 8,
+#endif
+#ifdef TP_BAD_OAUTH
+	.oauth = &(const struct ll_oauth_def){ sizeof(struct ll_oauth_def), "token_url", NULL, NULL,
+					       "client_id", "client_secret", NULL, NULL },
 #endif
 };

@@ -94,10 +94,17 @@ uint64_t sim_rnd(uint64_t *state, uint64_t n); /* uniform in [0, n) */
 /* prefix + 32 lowercase hex digits into out (40 bytes). */
 void sim_make_id(uint64_t *state, const char *prefix, char *out);
 
+/* Lower case, no leading, trailing or repeated spaces: names as an
+ * oracle compares them. */
+void sim_squeeze(const char *in, char *out, size_t len);
+
 /* Time in the current TZ (sim_set_tz). */
 void sim_set_tz(const char *tz);
 int sim_local_ymd(int64_t t);         /* YYYYMMDD */
 int64_t sim_local_time(int y, int mo, int d, int h, int mi, int s);
+/* "2024-08-29T10:26:56Z", with an optional fraction (dropped) and Z or an
+ * offset, to epoch seconds: 0, or -1. */
+int sim_parse_iso(const char *text, int64_t *t);
 /* "2024-08-29T10:26:56Z" or with fraction digits (0..7), into out. */
 void sim_iso(int64_t t, int fraction_digits, char *out, size_t len);
 

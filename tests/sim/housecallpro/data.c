@@ -1,5 +1,4 @@
 /* Deterministic Housecall Pro data sets (hcp.h). */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,36 +76,21 @@ static enum sim_channel pick_channel(uint64_t *s)
 	return CH_UNKNOWN;
 }
 
-/* Lower case, no leading, trailing or repeated spaces. */
-static void squeeze(const char *in, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *in && o + 1 < len; in++) {
-		if (*in == ' ' && (o == 0 || out[o - 1] == ' '))
-			continue;
-		out[o++] = (char)tolower((unsigned char)*in);
-	}
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-}
-
 static int employee_named(const struct hcp_data *d, const char *raw)
 {
 	char want[64], name[64], full[64];
 
-	squeeze(raw, want, sizeof want);
+	sim_squeeze(raw, want, sizeof want);
 	for (size_t i = 0; i < d->n_employees; i++) {
 		const struct hcp_employee *e = &d->employees[i];
 
 		if (e->hidden)
 			continue;
 		snprintf(full, sizeof full, "%s %s", e->first, e->last);
-		squeeze(e->first, name, sizeof name);
+		sim_squeeze(e->first, name, sizeof name);
 		if (strcmp(want, name) == 0)
 			return 1;
-		squeeze(full, name, sizeof name);
+		sim_squeeze(full, name, sizeof name);
 		if (strcmp(want, name) == 0)
 			return 1;
 	}
