@@ -105,11 +105,17 @@ for f in "$WORK/ll.log" "$WORK/dump.sql" "$WORK/sync.out"; do
 		bash -c "! grep -qF -e '$JOBBER_SECRET' -e '$JOBBER_REFRESH' -e '$LIVE' -e 'eyJ0eXAi' '$f'"
 done
 
-# --- kill -9 after Jobber rotated the token, before it was stored ---
+# --- kill -9 after Jobber rotated the token, before it was stored (or,
+# where fault points are not built in, the app disconnected in Jobber) ---
 jobber_get "/_sim/config?access_ttl=1" >/dev/null
 jobber_get /_sim/expire >/dev/null
-LEADLEDGER_FAULT=oauth_before_store:1 "${LL[@]}" sync >>"$WORK/ll.log" 2>&1
-eq "$?" 137 "killed between the rotation and the commit"
+if [ "${LL_VALGRIND:-0}" = 1 ]; then
+	jobber_get /_sim/revoke >/dev/null
+	jobber_get "/_sim/oauth" >/dev/null
+else
+	LEADLEDGER_FAULT=oauth_before_store:1 "${LL[@]}" sync >>"$WORK/ll.log" 2>&1
+	eq "$?" 137 "killed between the rotation and the commit"
+fi
 "${LL[@]}" sync >"$WORK/reconnect.out" 2>&1
 eq "$?" 1 "the next sync fails"
 eq "$(stat refresh_refused)" 1 "Jobber refused the lost token once"
@@ -180,13 +186,15 @@ wait "$LLD_PID"
 LLD_PID=
 
 # --- kill -9 after the new token was stored: nothing to reconnect ---
-jobber_get /_sim/expire >/dev/null
-LEADLEDGER_FAULT=page_after_upsert:1 "${LL[@]}" sync >>"$WORK/ll.log" 2>&1
-eq "$?" 137 "killed after a refresh was stored"
-"${LL[@]}" sync >>"$WORK/ll.log" 2>&1
-ok $? "the rerun uses the stored token"
-eq "$(stat refresh_refused)" 1 "no refresh refused since"
-windows_match "after kill -9 around refreshes"
+if [ "${LL_VALGRIND:-0}" != 1 ]; then
+	jobber_get /_sim/expire >/dev/null
+	LEADLEDGER_FAULT=page_after_upsert:1 "${LL[@]}" sync >>"$WORK/ll.log" 2>&1
+	eq "$?" 137 "killed after a refresh was stored"
+	"${LL[@]}" sync >>"$WORK/ll.log" 2>&1
+	ok $? "the rerun uses the stored token"
+	eq "$(stat refresh_refused)" 1 "no refresh refused since"
+	windows_match "after kill -9 around refreshes"
+fi
 
 # --- two instances on one database: rotation never spends a token twice ---
 jobber_get "/_sim/config?access_ttl=2" >/dev/null

@@ -9,6 +9,7 @@
  *   /_sim/users?rename=FIRST&to=NEW | remove=FIRST | add=FIRST&last=LAST
  *   /_sim/oauth                    the live refresh token and token counts
  *   /_sim/expire                   every access token issued so far expires now
+ *   /_sim/revoke                   the app is disconnected (Disconnect in Jobber)
  * and its switches (jb_faults) through /_sim/config.
  */
 #include <stdio.h>
@@ -242,8 +243,11 @@ int jb_control(struct sim_request *rq, const char *name, enum MHD_Result *ret)
 		*ret = users(rq->c);
 	else if (strcmp(name, "oauth") == 0)
 		*ret = oauth_state(rq->c);
-	else if (strcmp(name, "expire") == 0) {
-		jb_oauth_expire();
+	else if (strcmp(name, "expire") == 0 || strcmp(name, "revoke") == 0) {
+		if (strcmp(name, "expire") == 0)
+			jb_oauth_expire();
+		else
+			jb_oauth_revoke();
 		*ret = sim_send_json_text(rq->c, 200, "{}");
 	}
 	else

@@ -4,7 +4,8 @@
  * and OAuth token endpoint.  Everything here is touched under sim_lock.
  *
  *   data.c     the account: users, clients, jobs, quotes; the oracle's rules
- *   schema.c   the types and fields Jobber serves, validation, cost, execution
+ *   schema.c   the types and fields Jobber serves, validation, requested cost
+ *   exec.c     execution: connections, records, actual cost
  *   api.c      POST /api/graphql: auth, version header, the leaky bucket
  *   oauth.c    /api/oauth/authorize and /api/oauth/token, with rotation
  *   control.c  /_sim controls and the fault switches of its own
@@ -131,6 +132,8 @@ int jb_access_check(const char *authorization);
 void jb_oauth_stats(struct json_object *o);
 /* Every access token issued so far expires now (/_sim/expire). */
 void jb_oauth_expire(void);
+/* The app is disconnected: no refresh token is live (/_sim/revoke). */
+void jb_oauth_revoke(void);
 /* The one live refresh token ("" when none), for tests. */
 const char *jb_oauth_refresh_token(void);
 int jb_oauth_option(const char *name, const char *value);

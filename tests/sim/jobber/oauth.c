@@ -131,6 +131,12 @@ void jb_oauth_expire(void)
 		issued[i].exp = 0;
 }
 
+void jb_oauth_revoke(void)
+{
+	refresh_token[0] = '\0';
+	jb_oauth_expire();
+}
+
 int jb_access_check(const char *authorization)
 {
 	if (!authorization || strncmp(authorization, "Bearer ", 7) != 0)
