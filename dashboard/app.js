@@ -243,7 +243,7 @@ function renderTrend(series) {
 function renderUnknown(u) {
   const body = $('unknown').tBodies[0];
   body.replaceChildren(...u.unknown_lead_sources.map((s) => el('tr', {},
-    el('td', {}, s.lead_source || '(blank)'), el('td', { class: 'num' }, s.jobs),
+    el('td', {}, (s.lead_source || '(blank)') + (s.fallback ? ` (${s.fallback})` : '')), el('td', { class: 'num' }, s.jobs),
     el('td', { class: 'num' }, money(s.revenue_cents)))));
   if (!u.unknown_lead_sources.length) body.append(el('tr', {}, el('td', { colspan: 3 }, 'None: every job has a channel.')));
 }

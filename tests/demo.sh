@@ -21,6 +21,9 @@ echo "$JOBBER_PID" >"$DEMO/jobbersim.pid"
 # ten times faster here so the demo's backfill takes seconds, not minutes
 # (./dev bench measures the real rate).
 jobber_get "/_sim/config?restore_rate=5000" >/dev/null
+say "ServiceTitan simulator: an HVAC company (9,000 jobs, 3,000 customers, 2,500 estimates, 21 campaigns)"
+st_start "$DEMO" --dataset hvac
+echo "$ST_PID" >"$DEMO/stsim.pid"
 
 CONN=$(db_create leadledger_demo)
 keyring_create "$DEMO"
@@ -35,7 +38,8 @@ api = { listen = "127.0.0.1:$DEMO_PORT"; metrics_listen = "127.0.0.1:$METRICS_PO
         dashboard = "$LL_ROOT/dashboard"; };
 sites = (
 $(site_block patton-plumbing "$CT" "$SIM_URL" 200 elite "Patton Plumbing"),
-$(jobber_block greenway-lawn "$DEMO/keyring" "http://127.0.0.1:$DEMO_PORT/oauth/callback" 100 "Greenway Lawn Care")
+$(jobber_block greenway-lawn "$DEMO/keyring" "http://127.0.0.1:$DEMO_PORT/oauth/callback" 100 "Greenway Lawn Care"),
+$(st_block summit-hvac "$DEMO/keyring" 1000 "Summit Heating & Air")
 );
 CONF
 LL=("$LL_BIN" -c "$DEMO/leadledger.conf")
@@ -50,10 +54,13 @@ say "leadledger report --site patton-plumbing --days 365 --unknown"
 "${LL[@]}" report --site patton-plumbing --days 365 --unknown
 say "leadledger report --site greenway-lawn --days 30 (the same report, from Jobber)"
 "${LL[@]}" report --site greenway-lawn --days 30
+say "leadledger report --site summit-hvac --days 90 --unknown (ServiceTitan: campaigns, their categories)"
+"${LL[@]}" report --site summit-hvac --days 90 --unknown
 
-say "leadledger token create --site patton-plumbing, --site greenway-lawn"
+say "leadledger token create --site patton-plumbing, greenway-lawn, summit-hvac"
 TOKEN=$("${LL[@]}" token create --site patton-plumbing)
 TOKEN2=$("${LL[@]}" token create --site greenway-lawn)
+TOKEN3=$("${LL[@]}" token create --site summit-hvac)
 
 say "starting leadledgerd (sync schedule, API and dashboard)"
 "$LLD_BIN" -c "$DEMO/leadledger.conf" </dev/null >>"$DEMO/leadledgerd.log" 2>&1 &
@@ -67,7 +74,8 @@ DASH=http://127.0.0.1:$DEMO_PORT
 cat <<MSG
 
 Running:
-  simulators  Housecall Pro $SIM_URL (pid $(cat "$DEMO/hcpsim.pid")), Jobber $JOBBER_URL (pid $(cat "$DEMO/jobbersim.pid"))
+  simulators  Housecall Pro $SIM_URL (pid $(cat "$DEMO/hcpsim.pid")), Jobber $JOBBER_URL (pid $(cat "$DEMO/jobbersim.pid")),
+              ServiceTitan $ST_URL (pid $(cat "$DEMO/stsim.pid"))
   leadledgerd pid $(cat "$DEMO/leadledgerd.pid"), log $DEMO/leadledgerd.log
   PostgreSQL  socket $PGHOST, database leadledger_demo
 Try:
@@ -79,6 +87,7 @@ Try:
 Dashboards (the tokens are shown once; leadledger token revoke --site ID --all):
   Patton Plumbing (Housecall Pro)    $DASH/#site=patton-plumbing&token=$TOKEN
   Greenway Lawn Care (Jobber)        $DASH/#site=greenway-lawn&token=$TOKEN2
+  Summit Heating & Air (ServiceTitan) $DASH/#site=summit-hvac&token=$TOKEN3
 Jobber connects through OAuth: ${LL[*]} connect --site greenway-lawn --provider jobber
 (or Connect again in Greenway's dashboard) runs the consent flow against the simulator.
 Stop everything with: ./dev stop

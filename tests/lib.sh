@@ -115,6 +115,54 @@ jobber_block() {
 CONF
 }
 
+# The ServiceTitan simulator: st_start WORKDIR [stsim args...] sets ST_URL
+# and ST_PID; its client secret and app key are ST_SECRET and ST_APP_KEY
+# (files in WORKDIR, mode 0600).
+ST_BIN=$LL_BUILD/tests/sim/stsim
+st_start() {
+	local dir=$1; shift
+	ST_SECRET=${ST_SECRET:-stsecret-$RANDOM$RANDOM}
+	ST_APP_KEY=${ST_APP_KEY:-stapp-$RANDOM$RANDOM}
+	(umask 077 && printf '%s\n' "$ST_SECRET" >"$dir/st.secret" &&
+		printf '%s\n' "$ST_APP_KEY" >"$dir/st.appkey")
+	rm -f "$dir/st.port"
+	"$ST_BIN" --port 0 --port-file "$dir/st.port" --client-secret-file "$dir/st.secret" \
+		--app-key-file "$dir/st.appkey" "$@" </dev/null >>"$dir/st.log" 2>&1 &
+	ST_PID=$!
+	local i
+	for i in $(seq 1 600); do
+		[ -s "$dir/st.port" ] && break
+		kill -0 "$ST_PID" 2>/dev/null || { echo "stsim died; see $dir/st.log" >&2; return 1; }
+		sleep 0.1
+	done
+	[ -s "$dir/st.port" ] || { echo "stsim did not start" >&2; return 1; }
+	ST_URL=http://127.0.0.1:$(cat "$dir/st.port")
+}
+
+st_stop() {
+	[ -n "${ST_PID:-}" ] && kill "$ST_PID" 2>/dev/null && wait "$ST_PID" 2>/dev/null
+	ST_PID=
+	return 0
+}
+
+# st_get PATH: a control of the ServiceTitan simulator, bounded in time.
+st_get() { curl -sS --max-time 60 "$ST_URL$1"; }
+
+# st_block ID KEYRING [PAGE_SIZE] [NAME]: one site with a servicetitan
+# integration against the running simulator, its secrets encrypted.
+st_block() {
+	local secret key
+	secret=$(encrypt_key "$2" "$1" "$ST_SECRET" servicetitan client_secret)
+	key=$(encrypt_key "$2" "$1" "$ST_APP_KEY" servicetitan app_key)
+	cat <<CONF
+  { id = "$1"; name = "${4:-Site $1}"; plan = "elite"; timezone = "America/Chicago";
+    integrations = ( { provider = "servicetitan";
+      credentials = { client_secret = "$secret"; app_key = "$key"; };
+      settings = { client_id = "sim-client"; tenant = 1234567; base_url = "$ST_URL";
+                   auth_url = "$ST_URL/connect/token"; page_size = ${3:-500}; }; } ); }
+CONF
+}
+
 # write_config FILE CONNINFO KEYRING then site blocks on stdin (or none).
 write_config() {
 	{

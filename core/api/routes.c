@@ -296,17 +296,25 @@ static void route_jobs(struct ll_api_request *rq)
 		   " CASE j.status_class WHEN 1 THEN 'completed' WHEN 2 THEN 'canceled' "
 		   "  ELSE 'open' END AS status, j.status_raw AS crm_status, "
 		   " j.amount_cents, j.lead_source_category AS channel, "
-		   " j.lead_source_raw AS lead_source, j.customer_external_id AS customer_id, "
-		   " (SELECT nullif(concat_ws(' ', c.first_name, c.last_name), '') FROM customers c "
-		   "  WHERE c.integration_id = j.integration_id "
-		   "  AND c.external_id = j.customer_external_id) AS customer "
+		   " j.lead_source_raw AS lead_source, "
+		   " coalesce(cu.id, j.customer_external_id) AS customer_id, cu.name AS customer "
 		   "FROM (SELECT j.* " JOBS_WHERE "ORDER BY j.resolved_at DESC NULLS LAST, j.external_id "
-		   " LIMIT $7::int OFFSET $8::int) j "
+		   " LIMIT $7::int OFFSET $8::int) j LEFT JOIN LATERAL "
+		   /* A merged customer's jobs belong to the customer it became. */
+		   " (SELECT coalesce(s.external_id, c.external_id) AS id, "
+		   "  CASE WHEN s.external_id IS NULL "
+		   "  THEN nullif(concat_ws(' ', c.first_name, c.last_name), '') "
+		   "  ELSE nullif(concat_ws(' ', s.first_name, s.last_name), '') END AS name "
+		   "  FROM customers c LEFT JOIN customers s ON s.integration_id = c.integration_id "
+		   "  AND s.external_id = c.merged_into "
+		   "  WHERE c.integration_id = j.integration_id "
+		   "  AND c.external_id = j.customer_external_id) cu ON true "
 		   "ORDER BY j.resolved_at DESC NULLS LAST, j.external_id", ints);
 }
 
 /* Customers by when they were created in the CRM, with the completed
- * jobs and revenue they brought (all time). */
+ * jobs and revenue they brought (all time), those of the customers merged
+ * into them included (ServiceTitan's mergedToId, one level). */
 #define CUSTOMERS_WHERE \
 	"WHERE c.integration_id IN " \
 	" (SELECT id FROM site_integrations WHERE site_id = $1) " \
@@ -334,7 +342,10 @@ static void route_customers(struct ll_api_request *rq)
 		   " LIMIT $7::int OFFSET $8::int) c CROSS JOIN LATERAL "
 		   " (SELECT count(*) AS jobs, coalesce(sum(j.amount_cents), 0)::bigint AS revenue_cents "
 		   "  FROM jobs j WHERE j.integration_id = c.integration_id "
-		   "  AND j.customer_external_id = c.external_id AND " LL_SQL_COUNTED_JOB("j") ") t "
+		   "  AND j.customer_external_id = ANY (c.external_id || ARRAY(SELECT m.external_id "
+		   "   FROM customers m WHERE m.integration_id = c.integration_id "
+		   "   AND m.merged_into = c.external_id)) "
+		   "  AND " LL_SQL_COUNTED_JOB("j") ") t "
 		   "ORDER BY c.remote_created_at DESC NULLS LAST, c.external_id", ints);
 }
 

@@ -16,7 +16,7 @@
 #include "store/db.h"
 #include "vault/vault.h"
 
-#define LL_FIELD_COUNT (LL_FIELD_SOURCE_REF_ENTITY + 1)
+#define LL_FIELD_COUNT (LL_FIELD_MERGED_INTO + 1)
 
 struct ll_record {
 	char *str[LL_FIELD_COUNT];
@@ -51,7 +51,7 @@ struct ll_host {
 	 * time; the current access token under lock. */
 	pthread_mutex_t oauth_lock;
 	char oauth_access[4096];
-	int64_t oauth_expires; /* epoch seconds */
+	int64_t oauth_renew_at; /* epoch seconds: renew the token from then */
 	int ready;           /* locks and http initialized */
 };
 

@@ -214,6 +214,13 @@ static int wait_for_slot(struct ll_http_client *c)
 	return slot > now ? ll_sleep_ms((slot - now + 999) / 1000, c->stop) : 0;
 }
 
+void ll_http_client_note_retry_after(struct ll_http_client *c, int64_t seconds)
+{
+	pthread_mutex_lock(&c->lock);
+	c->stats.last_retry_after_s = seconds;
+	pthread_mutex_unlock(&c->lock);
+}
+
 void ll_http_client_defer(struct ll_http_client *c, int64_t ms)
 {
 	int64_t until = (ll_monotonic_ms() + (ms > 0 ? ms : 0)) * 1000;
@@ -351,12 +358,14 @@ static void scrub(char *s, size_t len, const char *needle)
 }
 
 /* The CRM's own words from a JSON error body: its error,
- * error_description, message or title (RFC 6749, Housecall Pro, RFC 7807),
- * with the value of every secret header of the request scrubbed out. */
+ * error_description, message or title (RFC 6749, Housecall Pro, RFC 7807)
+ * and RFC 7807's per-field errors, with the value of every secret header
+ * of the request scrubbed out. */
 static void error_detail(struct json_object *body, const struct ll_http_request *rq,
 			 char *out, size_t len)
 {
 	static const char *const keys[] = { "error", "error_description", "message", "title" };
+	struct json_object *errors;
 	size_t o = 0;
 
 	out[0] = '\0';
@@ -367,6 +376,19 @@ static void error_detail(struct json_object *body, const struct ll_http_request 
 		    json_object_is_type(v, json_type_string))
 			o += (size_t)snprintf(out + o, len - o, "%s%.200s", o ? "; " : ": ",
 					      json_object_get_string(v));
+	}
+	/* RFC 7807 validation details: {"errors": {"field": ["message"]}}. */
+	if (body && json_object_object_get_ex(body, "errors", &errors) &&
+	    json_object_is_type(errors, json_type_object)) {
+		json_object_object_foreach(errors, field, msgs) {
+			struct json_object *m = json_object_is_type(msgs, json_type_array)
+						? json_object_array_get_idx(msgs, 0) : msgs;
+
+			if (o < len && json_object_is_type(m, json_type_string))
+				o += (size_t)snprintf(out + o, len - o, "%s%.64s: %.160s",
+						      o ? "; " : ": ", field,
+						      json_object_get_string(m));
+		}
 	}
 	for (size_t i = 0; i < rq->n_headers; i++) {
 		const char *v = rq->headers[i].value, *sp;

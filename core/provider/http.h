@@ -67,6 +67,10 @@ void ll_http_client_set_rate(struct ll_http_client *c, int64_t per_minute);
  * by the CRM's remaining budget); the later of two deferrals holds. */
 void ll_http_client_defer(struct ll_http_client *c, int64_t ms);
 
+/* A rate limit met outside this client (a token endpoint's), for the
+ * scheduler: it defers the job by at least that many seconds. */
+void ll_http_client_note_retry_after(struct ll_http_client *c, int64_t seconds);
+
 /* A consistent copy of the counters. */
 void ll_http_stats_get(struct ll_http_client *c, struct ll_http_stats *out);
 

@@ -13,7 +13,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
-#define RENEW_BEFORE_S 120   /* a token this close to expiry is renewed */
+#define RENEW_BEFORE_S 120   /* a token this close to expiry is renewed, */
 #define DEFAULT_LIFETIME_S 300 /* when the CRM says nothing of expiry */
 #define ACCESS_FIELD "oauth_access_token"
 #define SECRET_MAX 2048
@@ -86,6 +86,16 @@ static int64_t jwt_exp(const char *token)
 	return t;
 }
 
+/* When a token issued at issued and expiring at expires is renewed: a
+ * quarter of its life early, at most RENEW_BEFORE_S (a short-lived token
+ * is not renewed at every call). */
+static int64_t renew_at(int64_t issued, int64_t expires)
+{
+	int64_t early = (expires - issued) / 4;
+
+	return expires - (early < 0 ? 0 : early > RENEW_BEFORE_S ? RENEW_BEFORE_S : early);
+}
+
 /* When an access token expires (epoch s): expires_in, else expires_at
  * ("2024-04-09 21:04:31 UTC", Jobber), else the JWT's exp, else soon. */
 static int64_t expiry_of(struct json_object *resp, const char *access, int64_t now)
@@ -116,7 +126,7 @@ static enum ll_status token_request(struct ll_host *h, const char *form, struct 
 		{ "Accept", "application/json", 0 },
 	};
 	struct ll_http_request rq = { "POST", url, form, headers, 2 };
-	struct ll_http_policy once = h->cfg->http;
+	struct ll_http_policy once = h->cfg->http;  /* the attempts, below */
 	struct ll_http_client client;
 	struct ll_http_response rs;
 	enum ll_status st;
@@ -128,7 +138,10 @@ static enum ll_status token_request(struct ll_host *h, const char *form, struct 
 			 o->token_url_setting);
 		return LL_ERR_CONFIG;
 	}
-	once.max_attempts = 1;
+	/* A rotating refresh grant is sent once; client credentials are
+	 * retried like any request (the endpoint's 429 honoured). */
+	if (o->refresh_token_field)
+		once.max_attempts = 1;
 	if (ll_http_client_init(&client, &once, h->prefix) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return LL_ERR_INTERNAL;
@@ -136,6 +149,8 @@ static enum ll_status token_request(struct ll_host *h, const char *form, struct 
 	client.stop = h->http.stop;
 	st = ll_http_perform(&client, &rq, NULL, &rs, err, errlen);
 	*status = rs.status;
+	if (st == LL_ERR_RATE_LIMIT) /* the scheduler defers the job by it */
+		ll_http_client_note_retry_after(&h->http, rs.retry_after_s);
 	if (st == LL_OK) {
 		*resp = rs.json;
 		rs.json = NULL;
@@ -233,8 +248,11 @@ static enum ll_status grant(struct ll_host *h, struct ll_db *db, const char *for
 	if (st != LL_OK) {
 		/* The endpoint refused the grant: only a person can mend that. */
 		if (status >= 400 && status < 500 && status != 408 && status != 429) {
-			if (mark)
+			if (mark && o->refresh_token_field)
 				mark_reconnect(h, db, err);
+			else if (mark)
+				ll_host_mark_attention(h, "the CRM refused the client credentials; fix "
+						       "the client id and secret in the configuration");
 			return LL_ERR_AUTH;
 		}
 		return st == LL_ERR_AUTH ? LL_ERR_TRANSIENT : st;
@@ -251,16 +269,18 @@ static enum ll_status grant(struct ll_host *h, struct ll_db *db, const char *for
 	expires = expiry_of(resp, json_object_get_string(at), now);
 	/* Between the CRM rotating the refresh token and the commit below, a
 	 * crash loses the new one: the next refresh is refused and the
-	 * integration asks for a reconnect, explicitly. */
+	 * integration asks for a reconnect, explicitly.  Client-credential
+	 * tokens are never stored: each instance mints its own. */
 	LL_FAULT_POINT("oauth_before_store");
-	if (store_grant(h, db, o->refresh_token_field && rt ? json_object_get_string(rt) : NULL,
-			json_object_get_string(at), expires, err, errlen) < 0) {
+	if (o->refresh_token_field &&
+	    store_grant(h, db, rt ? json_object_get_string(rt) : NULL, json_object_get_string(at),
+			expires, err, errlen) < 0) {
 		json_object_put(resp);
 		return LL_ERR_TRANSIENT;
 	}
 	pthread_mutex_lock(&h->lock);
 	snprintf(h->oauth_access, sizeof h->oauth_access, "%s", json_object_get_string(at));
-	h->oauth_expires = expires;
+	h->oauth_renew_at = renew_at(now, expires);
 	h->attention[0] = '\0';
 	pthread_mutex_unlock(&h->lock);
 	json_object_put(resp);
@@ -313,12 +333,13 @@ static enum ll_status refresh_locked(struct ll_host *h, struct ll_db *db, int re
 	struct ll_buf form;
 	PGresult *res;
 	enum ll_status st = LL_OK;
-	int64_t expires = 0, now = (int64_t)time(NULL);
+	int64_t renew_time = 0, now = (int64_t)time(NULL);
 	int reconnect, have_access = 0, rc;
 
 	snprintf(iid, sizeof iid, "%" PRId64, h->integration_id);
 	res = ll_db_query(db, "SELECT i.credentials::text, i.needs_reconnect, t.access_token, "
-			  "coalesce(extract(epoch FROM t.expires_at)::bigint, 0) "
+			  "coalesce(extract(epoch FROM t.expires_at)::bigint, 0), "
+			  "coalesce(extract(epoch FROM t.refreshed_at)::bigint, 0) "
 			  "FROM site_integrations i LEFT JOIN oauth_tokens t ON t.integration_id = i.id "
 			  "WHERE i.id = $1", 1, params, err, errlen);
 	if (!res)
@@ -330,7 +351,8 @@ static enum ll_status refresh_locked(struct ll_host *h, struct ll_db *db, int re
 	}
 	creds = json_tokener_parse(PQgetvalue(res, 0, 0));
 	reconnect = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-	expires = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	renew_time = renew_at(strtoll(PQgetvalue(res, 0, 4), NULL, 10),
+			 strtoll(PQgetvalue(res, 0, 3), NULL, 10));
 	if (!PQgetisnull(res, 0, 2)) {
 		struct ll_vault_ad ad = { h->site_id, h->provider, ACCESS_FIELD };
 		size_t n;
@@ -343,12 +365,13 @@ static enum ll_status refresh_locked(struct ll_host *h, struct ll_db *db, int re
 		snprintf(err, errlen, "%s needs reconnecting: run leadledger connect --site %s "
 			 "--provider %s", h->prefix, h->site_id, h->provider);
 		st = LL_ERR_AUTH;
-	} else if (have_access && expires > now + RENEW_BEFORE_S &&
+	} else if (have_access && oauth_def(h)->refresh_token_field &&
+		   renew_time > now &&
 		   !(renew && strcmp(access, h->oauth_access) == 0)) {
 		/* Another thread or instance renewed it: use theirs. */
 		pthread_mutex_lock(&h->lock);
 		snprintf(h->oauth_access, sizeof h->oauth_access, "%s", access);
-		h->oauth_expires = expires;
+		h->oauth_renew_at = renew_time;
 		pthread_mutex_unlock(&h->lock);
 	} else {
 		ll_buf_init(&form, 16384);
@@ -408,7 +431,7 @@ enum ll_status ll_oauth_token(struct ll_host *h, int renew, char *out, size_t le
 		return LL_ERR_CONFIG;
 	}
 	pthread_mutex_lock(&h->oauth_lock);
-	if (renew || !h->oauth_access[0] || h->oauth_expires <= now + RENEW_BEFORE_S) {
+	if (renew || !h->oauth_access[0] || h->oauth_renew_at <= now) {
 		if (lock_open(h, &db, err, errlen) < 0) {
 			st = LL_ERR_TRANSIENT;
 		} else {

@@ -309,9 +309,10 @@ struct json_object *ll_report_unknown_json(struct ll_db *db, const struct ll_rep
 
 	snprintf(lim, sizeof lim, "%d", limit);
 	res = ll_db_query(db,
-			  "SELECT coalesce(j.lead_source_raw, ''), count(*), sum(j.amount_cents)::bigint "
+			  "SELECT coalesce(j.lead_source_raw, ''), count(*), sum(j.amount_cents)::bigint, "
+			  " j.lead_source_alt "
 			  WINDOW_SQL "AND j.lead_source_category = 'unknown' "
-			  "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $5::int", 5, params, err, errlen);
+			  "GROUP BY 1, 4 ORDER BY 2 DESC, 1, 4 LIMIT $5::int", 5, params, err, errlen);
 	if (!res)
 		return NULL;
 	o = json_object_new_object();
@@ -327,6 +328,10 @@ struct json_object *ll_report_unknown_json(struct ll_db *db, const struct ll_rep
 				       json_object_new_int64(strtoll(PQgetvalue(res, i, 1), NULL, 10)));
 		json_object_object_add(u, "revenue_cents",
 				       json_object_new_int64(strtoll(PQgetvalue(res, i, 2), NULL, 10)));
+		/* What else was tried: a ServiceTitan campaign's category. */
+		if (!PQgetisnull(res, i, 3))
+			json_object_object_add(u, "fallback",
+					       json_object_new_string(PQgetvalue(res, i, 3)));
 		json_object_array_add(arr, u);
 	}
 	PQclear(res);
@@ -343,7 +348,7 @@ void ll_report_unknown_print(struct json_object *u, enum ll_report_format fmt, F
 		return;
 	}
 	if (fmt == LL_FORMAT_CSV)
-		fprintf(out, "lead_source,jobs,revenue_cents\n");
+		fprintf(out, "lead_source,jobs,revenue_cents,fallback\n");
 	else
 		fprintf(out, "\nunknown lead sources, %s .. %s (add rules for these):\n"
 			"%-40s %8s %14s\n",
@@ -353,17 +358,21 @@ void ll_report_unknown_print(struct json_object *u, enum ll_report_format fmt, F
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
 		const char *raw = json_object_get_string(json_object_object_get(e, "lead_source"));
+		const char *alt = json_object_get_string(json_object_object_get(e, "fallback"));
 		int64_t jobs = json_object_get_int64(json_object_object_get(e, "jobs"));
 		int64_t cents = json_object_get_int64(json_object_object_get(e, "revenue_cents"));
-		char money[32];
+		char money[32], shown[128];
 
 		if (fmt == LL_FORMAT_CSV) {
 			csv_field(out, raw);
-			fprintf(out, ",%" PRId64 ",%" PRId64 "\n", jobs, cents);
+			fprintf(out, ",%" PRId64 ",%" PRId64 ",", jobs, cents);
+			csv_field(out, alt ? alt : "");
+			fputc('\n', out);
 		} else {
 			ll_format_cents(cents, money, sizeof money);
-			fprintf(out, "%-40.40s %8" PRId64 " %14s\n", raw[0] ? raw : "(blank)",
-				jobs, money);
+			snprintf(shown, sizeof shown, "%s%s%s%s", raw[0] ? raw : "(blank)",
+				 alt ? " (" : "", alt ? alt : "", alt ? ")" : "");
+			fprintf(out, "%-40.40s %8" PRId64 " %14s\n", shown, jobs, money);
 		}
 	}
 }

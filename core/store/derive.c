@@ -11,25 +11,38 @@
  * lender's when the lender is stored, else the guess it was staged with. */
 #define TAKES_LENDER "(lead_source_origin IS DISTINCT FROM 'own' AND lender.l_origin IS NOT NULL)"
 
+enum ll_channel ll_derive_channel(const struct ll_rules *rules, const char *lead_source,
+				  const char *alt)
+{
+	enum ll_channel ch = ll_rules_classify(rules, lead_source);
+
+	return ch == LL_CH_UNKNOWN && alt ? ll_rules_classify(rules, alt) : ch;
+}
+
 int ll_derive_classify(struct ll_store_row *row, enum ll_entity e, const struct ll_rules *rules,
 		       char *err, size_t errlen)
 {
 	const struct ll_record *r = &row->rec;
 	const char *own = r->str[LL_FIELD_LEAD_SOURCE];
 	const char *guess = r->str[LL_FIELD_CUSTOMER_LEAD_SOURCE];
-	const char *ref = r->str[LL_FIELD_SOURCE_REF];
+	const char *ref = r->str[LL_FIELD_SOURCE_REF], *alt = r->str[LL_FIELD_LEAD_SOURCE_ALT];
 
+	row->alt = NULL;
 	if (!ll_text_blank(own)) {
 		row->lead_source = own;
 		row->origin = "own";
+		row->alt = alt;
 	} else if (!ll_text_blank(guess)) {
 		row->lead_source = guess;
 		row->origin = "customer";
 	} else {
 		row->lead_source = NULL;
 		row->origin = NULL;
+		row->alt = alt;
 	}
-	row->channel = ll_rules_classify(rules, row->lead_source);
+	if (ll_text_blank(row->alt))
+		row->alt = NULL;
+	row->channel = ll_derive_channel(rules, row->lead_source, row->alt);
 	row->ref_entity = LL_ENTITY_CUSTOMER;
 	if (ref && ref[0]) {
 		if (r->set[LL_FIELD_SOURCE_REF_ENTITY])
@@ -71,8 +84,8 @@ static int lender_branches(char *out, size_t len)
 		if (!origin)
 			continue;
 		n = snprintf(out + o, len - o,
-			     "%sSELECT l.lead_source_raw AS l_raw, l.lead_source_category AS l_category, "
-			     "'%s'::text AS l_origin FROM %s l WHERE ll_stage.source_ref_entity = %d "
+			     "%sSELECT l.lead_source_raw AS l_raw, l.lead_source_alt AS l_alt, "
+			     "l.lead_source_category AS l_category, '%s'::text AS l_origin FROM %s l WHERE ll_stage.source_ref_entity = %d "
 			     "AND l.integration_id = $1 AND l.external_id = ll_stage.source_ref",
 			     o ? " UNION ALL " : "", origin, ll_entity_table((enum ll_entity)e), e);
 		if (n < 0 || (size_t)n >= len - o)
@@ -99,6 +112,7 @@ int ll_derive_stage_select(enum ll_entity e, char *out, size_t len)
 	n = snprintf(out, len,
 		     LL_STAGE_RECORD_COLUMNS ", "
 		     "CASE WHEN " TAKES_LENDER " THEN lender.l_raw ELSE lead_source_raw END, "
+		     "CASE WHEN " TAKES_LENDER " THEN lender.l_alt ELSE lead_source_alt END, "
 		     "CASE WHEN " TAKES_LENDER " THEN CASE WHEN lender.l_raw IS NULL THEN NULL "
 		     "  ELSE lender.l_origin END ELSE lead_source_origin END, "
 		     "CASE WHEN " TAKES_LENDER " THEN lender.l_category "
@@ -113,12 +127,14 @@ int ll_derive_stage_select(enum ll_entity e, char *out, size_t len)
  * per dependent table, as data-modifying WITH queries of one statement. */
 static const char rechannel_cte[] =
 	"r_{d} AS (UPDATE {d} d SET lead_source_raw = l.lead_source_raw, "
+	"lead_source_alt = l.lead_source_alt, "
 	"lead_source_origin = CASE WHEN l.lead_source_raw IS NULL THEN NULL ELSE $3 END, "
 	"lead_source_category = l.lead_source_category "
 	"FROM ll_stage s JOIN {l} l ON l.integration_id = $1 AND l.external_id = s.external_id "
 	"WHERE d.integration_id = $1 AND d.source_ref_entity = $2::smallint "
 	"AND d.source_ref = s.external_id AND d.lead_source_origin IS DISTINCT FROM 'own' "
 	"AND (d.lead_source_raw IS DISTINCT FROM l.lead_source_raw "
+	"  OR d.lead_source_alt IS DISTINCT FROM l.lead_source_alt "
 	"  OR d.lead_source_category IS DISTINCT FROM l.lead_source_category "
 	"  OR d.lead_source_origin IS DISTINCT FROM "
 	"     CASE WHEN l.lead_source_raw IS NULL THEN NULL ELSE $3 END) RETURNING 1)";

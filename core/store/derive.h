@@ -28,6 +28,11 @@
 #include "store/db.h"
 #include "store/store.h"
 
+/* The channel of a lead source, or of alt when the rules put the lead
+ * source in unknown (a ServiceTitan campaign's name, then its category). */
+enum ll_channel ll_derive_channel(const struct ll_rules *rules, const char *lead_source,
+				  const char *alt);
+
 /* Choose a mapped row's lead source (its own, else the snapshot guess),
  * its channel and the record it references.  0, or -1 with err naming a
  * reference the host cannot follow. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/derive.h"
 #include "store/employees.h"
 #include "store/store.h"
 
@@ -13,26 +14,29 @@ static int recategorize_table(struct ll_db *db, const char *table, const char *i
 			      char *err, size_t errlen)
 {
 	char sql[512];
-	const char *params[3] = { iid };
+	const char *params[4] = { iid };
 	PGresult *res;
 	int rc = 0;
 
-	snprintf(sql, sizeof sql, "SELECT DISTINCT lead_source_raw FROM %s "
+	snprintf(sql, sizeof sql, "SELECT DISTINCT lead_source_raw, lead_source_alt FROM %s "
 		 "WHERE integration_id = $1", table);
 	res = ll_db_query(db, sql, 1, params, err, errlen);
 	if (!res)
 		return -1;
 	snprintf(sql, sizeof sql,
 		 "UPDATE %s SET lead_source_category = $3 WHERE integration_id = $1 "
-		 "AND lead_source_raw IS NOT DISTINCT FROM $2 AND lead_source_category <> $3",
+		 "AND lead_source_raw IS NOT DISTINCT FROM $2 "
+		 "AND lead_source_alt IS NOT DISTINCT FROM $4 AND lead_source_category <> $3",
 		 table);
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		const char *raw = PQgetisnull(res, i, 0) ? NULL : PQgetvalue(res, i, 0);
+		const char *alt = PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1);
 		int64_t n;
 
 		params[1] = raw;
-		params[2] = ll_channel_name(ll_rules_classify(rules, raw));
-		n = ll_db_exec_count(db, sql, 3, params, err, errlen);
+		params[2] = ll_channel_name(ll_derive_channel(rules, raw, alt));
+		params[3] = alt;
+		n = ll_db_exec_count(db, sql, 4, params, err, errlen);
 		if (n < 0) {
 			rc = -1;
 			break;

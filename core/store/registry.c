@@ -67,8 +67,9 @@ static int upsert_integration(struct ll_db *db, const struct ll_config *cfg,
 		params[3] = json_object_to_json_string_ext(sets, JSON_C_TO_STRING_PLAIN);
 		params[4] = interval;
 		/* Replace stored credentials only when the file changed them; a
-		 * changed credential also clears "needs attention" and drops
-		 * the access token minted with the old ones.  A new
+		 * changed credential drops the access token minted with the old
+		 * ones, and a changed credential or setting (a client id)
+		 * clears "needs attention".  A new
 		 * integration is due within a few seconds, spread so that many
 		 * added at once do not start in lockstep. */
 		rc = ll_db_exec(db,
@@ -85,8 +86,10 @@ static int upsert_integration(struct ll_db *db, const struct ll_config *cfg,
 				" credentials = CASE WHEN site_integrations.config_credentials = EXCLUDED.config_credentials "
 				"   THEN site_integrations.credentials ELSE EXCLUDED.credentials END, "
 				" needs_attention = CASE WHEN site_integrations.config_credentials = EXCLUDED.config_credentials "
+				"   AND site_integrations.settings = EXCLUDED.settings "
 				"   THEN site_integrations.needs_attention ELSE false END, "
 				" attention_reason = CASE WHEN site_integrations.config_credentials = EXCLUDED.config_credentials "
+				"   AND site_integrations.settings = EXCLUDED.settings "
 				"   THEN site_integrations.attention_reason ELSE NULL END, "
 				" needs_reconnect = site_integrations.needs_reconnect AND "
 				"   site_integrations.config_credentials = EXCLUDED.config_credentials, "

@@ -9,7 +9,7 @@
 #include "util/buf.h"
 #include "util/timeutil.h"
 
-#define STAGE_FIELDS 18
+#define STAGE_FIELDS 20
 
 /* The record tables, one per entity: the only place that names them, and
  * what each takes part in of derived lead sources (store/derive.h). */
@@ -22,6 +22,7 @@ static const struct entity_info {
 	[LL_ENTITY_CUSTOMER] = { "customers", "customer", 0 },
 	[LL_ENTITY_ESTIMATE] = { "estimates", NULL, 1 },
 	[LL_ENTITY_EMPLOYEE] = { "employees", NULL, 0 },
+	[LL_ENTITY_CAMPAIGN] = { "campaigns", "campaign", 0 },
 };
 
 static const struct entity_info *entity_info(enum ll_entity e)
@@ -135,9 +136,9 @@ static const char stage_ddl[] =
 	"resolved_at timestamptz, remote_created_at timestamptz, "
 	"remote_updated_at timestamptz, customer_external_id text, "
 	"first_name text, last_name text, deleted boolean, deleted_at timestamptz, "
-	"raw jsonb, source_ref text, source_ref_entity smallint, "
-	"lead_source_raw text, lead_source_origin text, lead_source_category text) "
-	"ON COMMIT DELETE ROWS";
+	"raw jsonb, source_ref text, source_ref_entity smallint, merged_into text, "
+	"lead_source_raw text, lead_source_alt text, lead_source_origin text, "
+	"lead_source_category text) ON COMMIT DELETE ROWS";
 
 int ll_store_stage(struct ll_db *db, char *err, size_t errlen)
 {
@@ -203,9 +204,11 @@ static int copy_row(struct ll_buf *b, const struct ll_store_row *row)
 	snprintf(ref_entity, sizeof ref_entity, "%d", (int)row->ref_entity);
 	fields[13] = row->ref;
 	fields[14] = row->ref ? ref_entity : NULL;
-	fields[15] = row->lead_source;
-	fields[16] = row->origin;
-	fields[17] = ll_channel_name(row->channel);
+	fields[15] = r->str[LL_FIELD_MERGED_INTO];
+	fields[16] = row->lead_source;
+	fields[17] = row->alt;
+	fields[18] = row->origin;
+	fields[19] = ll_channel_name(row->channel);
 	for (size_t i = 0; i < STAGE_FIELDS; i++)
 		if (copy_field(b, fields[i], i + 1 == STAGE_FIELDS) < 0)
 			return -1;
@@ -229,6 +232,7 @@ static const char upsert_sql[] =
 	"remote_updated_at = EXCLUDED.remote_updated_at, "
 	"customer_external_id = EXCLUDED.customer_external_id, "
 	"lead_source_raw = EXCLUDED.lead_source_raw, "
+	"lead_source_alt = EXCLUDED.lead_source_alt, merged_into = EXCLUDED.merged_into, "
 	"lead_source_origin = EXCLUDED.lead_source_origin, "
 	"lead_source_category = EXCLUDED.lead_source_category, "
 	"first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, "
@@ -243,6 +247,7 @@ static const char upsert_sql[] =
 	"  OR t.raw IS DISTINCT FROM EXCLUDED.raw OR t.vanished_at IS NOT NULL "
 	"  OR t.missed_sweeps <> 0 "
 	"  OR t.lead_source_raw IS DISTINCT FROM EXCLUDED.lead_source_raw "
+	"  OR t.lead_source_alt IS DISTINCT FROM EXCLUDED.lead_source_alt "
 	"  OR t.lead_source_origin IS DISTINCT FROM EXCLUDED.lead_source_origin "
 	"  OR t.lead_source_category IS DISTINCT FROM EXCLUDED.lead_source_category) "
 	"RETURNING (xmax = 0)";

@@ -28,6 +28,7 @@ struct ll_store_row {
 	enum ll_channel channel;
 	const char *ref;         /* the record it derives from, borrowed, or NULL */
 	enum ll_entity ref_entity;
+	const char *alt;         /* classified when lead_source says unknown, or NULL */
 };
 
 /* The record table of an entity, or NULL for an entity the host does not
@@ -45,9 +46,10 @@ int ll_entity_depends(enum ll_entity e);
 	"external_id, status_raw, status_class, amount_cents, resolved_at, "   \
 	"remote_created_at, remote_updated_at, customer_external_id, "         \
 	"first_name, last_name, deleted, deleted_at, raw, source_ref, "        \
-	"source_ref_entity"
-#define LL_STAGE_COLUMNS \
-	LL_STAGE_RECORD_COLUMNS ", lead_source_raw, lead_source_origin, lead_source_category"
+	"source_ref_entity, merged_into"
+#define LL_STAGE_COLUMNS                                                        \
+	LL_STAGE_RECORD_COLUMNS ", lead_source_raw, lead_source_alt, "        \
+	"lead_source_origin, lead_source_category"
 
 /* Drop duplicate external ids, keeping the newest updated_at (the later
  * one on a tie).  Returns the new count; dropped rows are released. */

@@ -228,7 +228,9 @@ static int fetch_failed(struct stream_run *sr, struct ll_fetcher *fetcher,
 	snprintf(err, errlen, "%s: %s", sr->map.stream->name,
 		 got->err[0] ? got->err : "fetch failed");
 	ll_fetcher_stop(fetcher);
-	if (st == LL_ERR_AUTH && d->refresh_auth && !*refreshed) {
+	/* A refusal that already needs a person (a token endpoint refusing
+	 * the client credentials) is not asked again. */
+	if (st == LL_ERR_AUTH && d->refresh_auth && !*refreshed && !sr->host->attention[0]) {
 		*refreshed = 1;
 		perr[0] = '\0';
 		if (d->refresh_auth(sr->map.state, perr) == LL_OK)

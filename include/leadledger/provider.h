@@ -1,5 +1,5 @@
 /*
- * leadledger provider interface, ABI 1.4.
+ * leadledger provider interface, ABI 1.5.
  *
  * This is the only header a provider includes.  A provider is a shared
  * object named <name>.so in the provider directory that exports exactly one
@@ -45,6 +45,11 @@
  *        token is used; `leadledger connect` and the dashboard's Connect
  *        for the authorization-code grant.  ll_host_api.http_defer: a
  *        provider paces itself by the CRM's own budget.
+ *   1.5  LL_ENTITY_CAMPAIGN: a look-up record that lends its name as the
+ *        lead source (ServiceTitan).  LL_FIELD_LEAD_SOURCE_ALT: a second
+ *        text the channel comes from when the lead source's is unknown
+ *        (a campaign's category).  LL_FIELD_MERGED_INTO: the customer a
+ *        merged customer now is.
  *
  * Ownership and threading:
  *   - The host never calls two functions on the same state concurrently,
@@ -94,7 +99,7 @@ extern "C" {
 #endif
 
 #define LL_ABI_MAJOR 1
-#define LL_ABI_MINOR 4
+#define LL_ABI_MINOR 5
 #define LL_ABI_MKVERSION(major, minor) \
 	(((uint32_t)(major) << 16) | (uint32_t)(minor))
 #define LL_ABI_VERSION LL_ABI_MKVERSION(LL_ABI_MAJOR, LL_ABI_MINOR)
@@ -131,7 +136,8 @@ enum ll_entity {
 	LL_ENTITY_JOB = 0,
 	LL_ENTITY_CUSTOMER,
 	LL_ENTITY_ESTIMATE,
-	LL_ENTITY_EMPLOYEE
+	LL_ENTITY_EMPLOYEE,
+	LL_ENTITY_CAMPAIGN   /* ABI 1.5: lends its name as a lead source */
 };
 
 /* Status classes a provider maps its own vocabulary onto. */
@@ -159,7 +165,11 @@ enum ll_field {
 	LL_FIELD_LAST_NAME,          /* string */
 	LL_FIELD_SOURCE_REF,         /* ABI 1.3, string: the record whose lead
 				      * source this one falls back to */
-	LL_FIELD_SOURCE_REF_ENTITY   /* ABI 1.3, int: its enum ll_entity */
+	LL_FIELD_SOURCE_REF_ENTITY,  /* ABI 1.3, int: its enum ll_entity */
+	LL_FIELD_LEAD_SOURCE_ALT,    /* ABI 1.5, string: classified when the lead
+				      * source's channel is unknown */
+	LL_FIELD_MERGED_INTO         /* ABI 1.5, string: customers: the customer
+				      * this one was merged into */
 };
 
 /*
@@ -179,9 +189,11 @@ enum ll_field {
  *     with the new names before the next stream runs.
  * Housecall Pro sets the customer id (its jobs embed a snapshot of the
  * customer); Jobber's jobs have no lead source of their own and reference
- * their client; ServiceTitan's reference their campaign.  Only customers
- * lend a lead source today; a reference to an entity that cannot lend one
- * rejects the page.
+ * their client; ServiceTitan's reference their campaign
+ * (LL_ENTITY_CAMPAIGN, ABI 1.5), and a dependent takes the campaign's
+ * channel as the campaign's name and category decide it
+ * (LL_FIELD_LEAD_SOURCE_ALT).  Customers and campaigns lend a lead source;
+ * a reference to an entity that lends none rejects the page.
  */
 
 struct ll_host;     /* opaque: one per integration, carries the log prefix */

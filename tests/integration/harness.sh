@@ -15,6 +15,7 @@ SIM_KEY=sim-key-$RANDOM$RANDOM
 cleanup() {
 	sim_stop
 	jobber_stop
+	st_stop
 	[ -n "${LLD_PID:-}" ] && kill -9 "$LLD_PID" 2>/dev/null
 	return 0
 }
@@ -92,6 +93,26 @@ CONF
 
 # jobber_matches FROM TO DESCRIPTION: the report of "green" equals jobbersim's.
 jobber_matches() { report_matches "$1" "$2" "$3" green America/New_York jobber_get; }
+
+# setup_st [stsim args...]: the ServiceTitan simulator, a database, a
+# keyring and a configuration for one elite site "summit" on ServiceTitan;
+# sets LL and CONF.
+setup_st() {
+	st_start "$WORK" "$@" || return 1
+	CONN=$(db_create "$T_DB")
+	keyring_create "$WORK"
+	CONF=$WORK/leadledger.conf
+	write_config "$CONF" "$CONN" "$WORK/keyring" <<CONF
+sites = (
+$(st_block summit "$WORK/keyring" "${PAGE_SIZE:-500}")
+);
+CONF
+	LL=("$LL_BIN" -c "$CONF")
+	"${LL[@]}" migrate >>"$WORK/ll.log" 2>&1
+}
+
+# st_matches FROM TO DESCRIPTION: the report of "summit" equals stsim's.
+st_matches() { report_matches "$1" "$2" "$3" summit America/Chicago st_get; }
 
 # sim_requests PATTERN: API requests in the simulator log matching PATTERN.
 sim_requests() { sim_get "/_sim/log" | grep -c -- "$1" || true; }
