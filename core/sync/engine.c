@@ -283,6 +283,10 @@ static enum ll_run_status pump_pages(struct stream_run *sr, struct ll_fetcher *f
 			}
 			return rs;
 		}
+		/* A page came through on the renewed credentials: a later
+		 * refusal (a short-lived token expiring again) may renew again;
+		 * two refusals in a row may not. */
+		refreshed = 0;
 		mp = got->prepared;
 		if (!mp || mp->err[0]) {
 			snprintf(err, errlen, "%s", mp ? mp->err : "out of memory");
