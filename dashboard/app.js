@@ -11,7 +11,7 @@ const LABELS = {
 };
 const PAGE = 25;
 
-const state = { site: '', token: '', query: 'days=30', jobsOffset: 0, customersOffset: 0, generation: 0 };
+const state = { site: '', token: '', query: 'days=30', model: 'last', jobsOffset: 0, customersOffset: 0, generation: 0 };
 
 const $ = (id) => document.getElementById(id);
 
@@ -121,6 +121,59 @@ function renderConnections(data) {
   if (!byProvider.size) box.append(el('div', { class: 'card' }, 'No CRM connected yet.'));
 }
 
+// Change against the previous window, as a signed percentage.
+function change(now, before) {
+  if (!before) return { text: '–', cls: '' };
+  const pct = 100 * (now - before) / before;
+  return { text: `${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%`, cls: pct >= 0 ? 'up' : 'down' };
+}
+
+const dash = (v, f) => (v == null ? '–' : f(v));
+const pct = (ratio) => dash(ratio, (x) => `${(100 * Number(x)).toFixed(0)}%`);
+
+// Channels with spend, best return first: ROAS descending, then cost per
+// job ascending; spend without jobs last.
+function renderWorth(r) {
+  const spent = r.categories.filter((c) => c.spend_cents > 0).sort((a, b) =>
+    (Number(b.roas) - Number(a.roas)) ||
+    ((a.cost_per_job_cents ?? Infinity) - (b.cost_per_job_cents ?? Infinity)));
+  const body = $('worth').tBodies[0];
+  body.replaceChildren(...spent.map((c, i) => {
+    const verdict = c.spend_without_jobs ? ['spend without jobs', 'verdict-bad']
+      : Number(c.roas) >= 1 ? ['paid for itself', 'verdict-good'] : ['did not pay back', 'verdict-bad'];
+    return el('tr', { 'data-channel': c.category },
+      el('td', {}, i + 1), el('th', { scope: 'row' }, swatch(c.category), LABELS[c.category]),
+      el('td', { class: 'num', 'data-spend': c.spend_cents }, money(c.spend_cents)),
+      el('td', { class: 'num' }, money(c.revenue_cents)),
+      el('td', { class: 'num', 'data-roas': c.roas ?? '' }, dash(c.roas, (x) => x)),
+      el('td', { class: 'num', 'data-cost-per-job': c.cost_per_job_cents ?? '' }, dash(c.cost_per_job_cents, money)),
+      el('td', { class: 'num' }, dash(c.cost_per_new_customer_cents, money)),
+      el('td', { class: verdict[1] }, verdict[0]));
+  }));
+  if (!spent.length) {
+    body.append(el('tr', {}, el('td', { colspan: 8 },
+      'No spend entered for this window. Enter it with leadledger spend set or spend import.')));
+  }
+}
+
+function renderFunnel(r) {
+  const body = $('funnel').tBodies[0];
+  body.replaceChildren(...[...r.categories, { ...r.total, category: 'total' }].map((c) => {
+    const ch = change(c.revenue_cents, c.previous.revenue_cents);
+    const name = c.category === 'total' ? el('th', { scope: 'row' }, 'Total')
+      : el('th', { scope: 'row' }, swatch(c.category), LABELS[c.category]);
+    return el('tr', { 'data-channel': c.category }, name,
+      el('td', { class: 'num', 'data-new': c.new_customer_jobs }, c.new_customer_jobs.toLocaleString('en-US')),
+      el('td', { class: 'num', 'data-repeat': c.repeat_jobs }, c.repeat_jobs.toLocaleString('en-US')),
+      el('td', { class: 'num' }, money(c.repeat_revenue_cents)),
+      el('td', { class: 'num', 'data-won': c.estimates_won }, `${c.estimates_won} of ${c.estimates_given}`),
+      el('td', { class: 'num', 'data-close': c.close_rate ?? '' }, pct(c.close_rate)),
+      el('td', { class: 'num', 'data-canceled': c.canceled_jobs }, c.canceled_jobs),
+      el('td', { class: 'num' }, pct(c.cancel_rate)),
+      el('td', { class: `num ${ch.cls}` }, ch.text));
+  }));
+}
+
 function renderReport(r) {
   $('range').textContent = `${r.from} to ${r.to} (${r.timezone})`;
   $('total-revenue').textContent = money(r.total.revenue_cents);
@@ -128,6 +181,16 @@ function renderReport(r) {
   $('total-avg').textContent = r.total.jobs ? money(Math.round(r.total.revenue_cents / r.total.jobs)) : '–';
   const top = r.categories[0];
   $('total-top').textContent = top && top.revenue_cents > 0 ? LABELS[top.category] : '–';
+  $('total-spend').textContent = money(r.total.spend_cents);
+  $('total-roas').textContent = dash(r.total.roas, (x) => x);
+  $('total-repeat').textContent = r.total.revenue_cents > 0
+    ? `${money(r.total.repeat_revenue_cents)} (${(100 * r.total.repeat_revenue_cents / r.total.revenue_cents).toFixed(0)}%)` : '–';
+  const ch = change(r.total.revenue_cents, r.total.previous.revenue_cents);
+  $('total-change').textContent = ch.text;
+  $('total-change').className = `value ${ch.cls}`;
+  $('total-previous').textContent = `${r.total.previous.from} to ${r.total.previous.to}: ${money(r.total.previous.revenue_cents)}`;
+  renderWorth(r);
+  renderFunnel(r);
   const body = $('channels').tBodies[0];
   body.replaceChildren();
   const max = Math.max(1, ...r.categories.map((c) => c.revenue_cents));
@@ -288,12 +351,13 @@ function bucketFor(r) {
 // refresh renders.
 async function refresh() {
   const query = state.query;
+  const model = state.model;
   const generation = ++state.generation;
   const current = () => generation === state.generation;
   $('error').hidden = true;
   document.body.setAttribute('aria-busy', 'true');
   try {
-    const report = await api(`/report?${query}`);
+    const report = await api(`/report?${query}&model=${model}`);
     if (!current()) return;
     renderReport(report);
     const [series, unknown, integrations] = await Promise.all([
@@ -308,7 +372,7 @@ async function refresh() {
     state.jobsOffset = 0;
     state.customersOffset = 0;
     await Promise.all([loadJobs(), loadCustomers()]);
-    if (current()) document.body.dataset.loaded = query;
+    if (current()) document.body.dataset.loaded = model === 'last' ? query : `${query}&model=${model}`;
   } catch (e) {
     if (current()) showError(e);
   } finally {
@@ -355,6 +419,7 @@ function init() {
     for (const ch of CHANNELS) $(id).append(el('option', { value: ch }, LABELS[ch]));
   }
   $('window-form').addEventListener('change', (ev) => {
+    if (ev.target.name === 'model') { state.model = ev.target.value; refresh(); return; }
     if (ev.target.name !== 'window') return;
     const custom = ev.target.value === 'custom';
     $('custom-range').hidden = !custom;

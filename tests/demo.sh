@@ -48,6 +48,9 @@ say "leadledger migrate"
 "${LL[@]}" migrate
 say "leadledger sync (first sync: full backfill)"
 time "${LL[@]}" sync
+say "leadledger spend import --site patton-plumbing (a year of marketing spend)"
+demo_spend_csv >"$DEMO/spend.csv"
+"${LL[@]}" spend import --site patton-plumbing "$DEMO/spend.csv"
 say "leadledger report --site patton-plumbing --days 30"
 "${LL[@]}" report --site patton-plumbing --days 30
 say "leadledger report --site patton-plumbing --days 365 --unknown"

@@ -185,3 +185,18 @@ site_block() {
       settings = { base_url = "$3"; page_size = ${4:-200}; }; } ); }
 CONF
 }
+
+# demo_spend_csv: a spend file (leadledger spend import) for the thirteen
+# months up to this one, as a plumbing company might spend: Google Ads,
+# social ads, the AI phone system's subscription and website hosting.
+demo_spend_csv() {
+	local k m
+	echo month,channel,amount
+	for k in $(seq 0 12); do
+		m=$(date -u -d "$(date -u +%Y-%m-15) -$k month" +%Y-%m)
+		echo "$m,google,1500.00"
+		echo "$m,social,400.00"
+		echo "$m,ai_phone,350.00"
+		echo "$m,website,90.00"
+	done
+}

@@ -132,6 +132,10 @@ static void route_report(struct ll_api_request *rq)
 
 	if (window(rq, &r, DEFAULT_DAYS) < 0)
 		return;
+	if (arg(rq, "model") && ll_report_parse_model(arg(rq, "model"), &r.model) < 0) {
+		fail(rq, 400, "model must be last or first");
+		return;
+	}
 	if (ll_report_run(rq->db, &r, err, sizeof err) < 0)
 		db_failed(rq, err);
 	else
@@ -350,7 +354,7 @@ static void route_customers(struct ll_api_request *rq)
 }
 
 static const char *const no_params[] = { NULL };
-static const char *const window_params[] = { "days", "from", "to", NULL };
+static const char *const report_params[] = { "days", "from", "to", "model", NULL };
 static const char *const series_params[] = { "days", "from", "to", "bucket", NULL };
 static const char *const unknown_params[] = { "days", "from", "to", "limit", NULL };
 static const char *const jobs_params[] = { "days", "from", "to", "channel", "status",
@@ -361,7 +365,7 @@ static const char *const connect_params[] = { "provider", NULL };
 
 static const struct ll_api_route routes[] = {
 	{ "", no_params, route_site },
-	{ "report", window_params, route_report },
+	{ "report", report_params, route_report },
 	{ "timeseries", series_params, route_timeseries },
 	{ "jobs", jobs_params, route_jobs },
 	{ "customers", customers_params, route_customers },

@@ -27,5 +27,6 @@ int ll_cmd_vault(struct ll_cli *cli, int argc, char **argv);
 int ll_cmd_token(struct ll_cli *cli, int argc, char **argv);
 int ll_cmd_status(struct ll_cli *cli, int argc, char **argv);
 int ll_cmd_connect(struct ll_cli *cli, int argc, char **argv);
+int ll_cmd_spend(struct ll_cli *cli, int argc, char **argv);
 
 #endif

@@ -1,4 +1,4 @@
-/* leadledger report: revenue and jobs per channel over a window. */
+/* leadledger report: revenue, jobs and attribution per channel over a window. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,23 +17,31 @@ int ll_cmd_report(struct ll_cli *cli, int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "unknown", no_argument, NULL, 'u' },
+		{ "model", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *site_id = NULL, *from = NULL, *to = NULL, *days_s = NULL;
 	enum ll_report_format fmt = LL_FORMAT_TABLE;
+	enum ll_report_model model = LL_MODEL_LAST;
 	const struct ll_site_conf *site;
 	struct ll_report r;
 	int c, rc, unknown = 0;
 	int64_t days = 0;
 	char err[1024];
 
-	while ((c = getopt_long(argc, argv, "s:d:f:t:F:u", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:d:f:t:F:um:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': site_id = optarg; break;
 		case 'd': days_s = optarg; break;
 		case 'f': from = optarg; break;
 		case 't': to = optarg; break;
 		case 'u': unknown = 1; break;
+		case 'm':
+			if (ll_report_parse_model(optarg, &model) < 0) {
+				ll_error("--model must be last or first, not '%s'", optarg);
+				return LL_EXIT_USAGE;
+			}
+			break;
 		case 'F':
 			if (ll_report_parse_format(optarg, &fmt) < 0) {
 				ll_error("--format must be table, json or csv, not '%s'", optarg);
@@ -69,6 +77,7 @@ int ll_cmd_report(struct ll_cli *cli, int argc, char **argv)
 	r.site = site->id;
 	r.site_name = site->name;
 	r.timezone = site->timezone;
+	r.model = model;
 	if (days_s) {
 		if (ll_report_days_window(&cli->app.db, site->timezone, days, r.from, r.to,
 					  err, sizeof err) < 0) {

@@ -47,7 +47,11 @@ static const struct command {
 	  ll_cmd_migrate },
 	{ "sync", "sync [--site ID] [--full]         one sync pass now", ll_cmd_sync },
 	{ "report", "report --site ID (--days N | --from DATE --to DATE)\n"
-		    "         [--format table|json|csv] [--unknown]", ll_cmd_report },
+		    "         [--model last|first] [--format table|json|csv] [--unknown]",
+	  ll_cmd_report },
+	{ "spend", "spend set --site ID --channel CHANNEL --month YYYY-MM --amount 1500.00\n"
+		   "  spend import --site ID FILE.csv   (header month,channel,amount; - for stdin)\n"
+		   "  spend list [--site ID] [--format table|json|csv]", ll_cmd_spend },
 	{ "status", "status [--format table|json]      sync state per integration",
 	  ll_cmd_status },
 	{ "recategorize", "recategorize [--site ID]          re-apply lead-source rules",

@@ -119,3 +119,19 @@ void ll_format_cents(int64_t cents, char *out, size_t len)
 	snprintf(out, len, "%s%" PRIu64 ".%02" PRIu64, cents < 0 ? "-" : "",
 		 mag / 100, mag % 100);
 }
+
+int64_t ll_div_round(int64_t a, int64_t b)
+{
+	int neg = (a < 0) != (b < 0);
+	uint64_t ua = a < 0 ? (uint64_t)0 - (uint64_t)a : (uint64_t)a;
+	uint64_t ub = b < 0 ? (uint64_t)0 - (uint64_t)b : (uint64_t)b;
+	uint64_t q = (2 * ua + ub) / (2 * ub);
+
+	return neg ? -(int64_t)q : (int64_t)q;
+}
+
+void ll_format_ratio(int64_t a, int64_t b, char *out, size_t len)
+{
+	/* In hundredths, so "0.40" is 40 and rounding happens once. */
+	ll_format_cents(ll_div_round(a * 100, b), out, len);
+}

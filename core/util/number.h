@@ -23,4 +23,12 @@ int ll_parse_cents(const char *text, int64_t *cents);
 /* "51905.00" from 5190500, "-0.05" from -5. */
 void ll_format_cents(int64_t cents, char *out, size_t len);
 
+/* a / b rounded half away from zero (b != 0); the caller keeps |a| and
+ * |b| below 2^62 so nothing overflows. */
+int64_t ll_div_round(int64_t a, int64_t b);
+
+/* a / b as text with two decimals, rounded half away from zero ("0.40",
+ * "-1.25"); b != 0, same bounds as ll_div_round. */
+void ll_format_ratio(int64_t a, int64_t b, char *out, size_t len);
+
 #endif

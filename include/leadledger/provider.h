@@ -140,10 +140,13 @@ enum ll_entity {
 	LL_ENTITY_CAMPAIGN   /* ABI 1.5: lends its name as a lead source */
 };
 
-/* Status classes a provider maps its own vocabulary onto. */
+/* Status classes a provider maps its own vocabulary onto.  For an
+ * estimate they mean: open = given, not decided; completed = won (the
+ * customer approved it: the report's close rate); canceled = declined or
+ * dismissed. */
 enum ll_status_class {
 	LL_CLASS_OPEN = 0,  /* not finished: unscheduled, scheduled, running */
-	LL_CLASS_COMPLETED, /* counts as revenue */
+	LL_CLASS_COMPLETED, /* counts as revenue; an estimate: won */
 	LL_CLASS_CANCELED
 };
 

@@ -282,13 +282,15 @@ static enum ll_status_class status_class(const char *work_status)
 }
 
 /* An estimate's value: its approved option, else its largest option (a
- * guess; Housecall Pro has no top-level estimate amount). */
-static int estimate_amount(struct json_object *raw, int64_t *cents)
+ * guess; Housecall Pro has no top-level estimate amount).  *won: an
+ * option's approval_status is approved or pro approved. */
+static int estimate_amount(struct json_object *raw, int64_t *cents, int *won)
 {
 	struct json_object *opts;
 	int64_t best = 0, approved = -1;
 
 	*cents = 0;
+	*won = 0;
 	if (!json_object_object_get_ex(raw, "options", &opts) ||
 	    json_object_is_type(opts, json_type_null))
 		return 0;
@@ -311,6 +313,7 @@ static int estimate_amount(struct json_object *raw, int64_t *cents)
 			approved = amt;
 	}
 	*cents = approved >= 0 ? approved : best;
+	*won = approved >= 0;
 	return 0;
 }
 
@@ -320,10 +323,11 @@ static enum ll_status hcp_map_record(void *state, enum ll_entity entity,
 {
 	struct hcp *s = state;
 	const struct ll_host_api *api = s->api;
-	const char *id, *str;
+	const char *id, *str, *work;
 	struct json_object *cust;
+	enum ll_status_class cls;
 	int64_t us, cents = 0;
-	int present;
+	int present, won;
 
 	if (!json_object_is_type(raw, json_type_object))
 		return ll_json_fail(err, "record is not an object", "");
@@ -355,10 +359,10 @@ static enum ll_status hcp_map_record(void *state, enum ll_entity entity,
 	if (entity == LL_ENTITY_CUSTOMER)
 		return LL_OK;
 	/* Jobs and estimates. */
-	if (ll_json_string(raw, "work_status", &str) < 0)
+	if (ll_json_string(raw, "work_status", &work) < 0)
 		return ll_json_fail(err, "bad string in", "work_status");
-	api->record_set_string(out, LL_FIELD_STATUS_RAW, str);
-	api->record_set_int(out, LL_FIELD_STATUS_CLASS, status_class(str));
+	api->record_set_string(out, LL_FIELD_STATUS_RAW, work);
+	cls = status_class(work);
 	cust = ll_json_object(raw, "customer");
 	if (cust) {
 		if (ll_json_string(cust, "id", &str) < 0 ||
@@ -375,9 +379,13 @@ static enum ll_status hcp_map_record(void *state, enum ll_entity entity,
 	if (entity == LL_ENTITY_JOB) {
 		if (ll_json_int(raw, "total_amount", &cents, &present) < 0)
 			return ll_json_fail(err, "not integer cents:", "total_amount");
-	} else if (estimate_amount(raw, &cents) < 0) {
+	} else if (estimate_amount(raw, &cents, &won) < 0) {
 		return ll_json_fail(err, "bad estimate", "options");
+	} else {
+		/* An estimate's class says won (completed), not its work. */
+		cls = won ? LL_CLASS_COMPLETED : cls == LL_CLASS_CANCELED ? cls : LL_CLASS_OPEN;
 	}
+	api->record_set_int(out, LL_FIELD_STATUS_CLASS, cls);
 	api->record_set_int(out, LL_FIELD_AMOUNT_CENTS, cents);
 	return LL_OK;
 }
@@ -407,7 +415,7 @@ LL_PROVIDER_EXPORT const struct ll_provider ll_provider = {
 	.abi_version = LL_ABI_VERSION,
 	.struct_size = sizeof(struct ll_provider),
 	.name = "housecallpro",
-	.version = "1.3.0",
+	.version = "1.4.0",
 	.settings = hcp_settings,
 	.streams = hcp_streams,
 	.init = hcp_init,

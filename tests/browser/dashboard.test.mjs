@@ -91,6 +91,29 @@ async function compareWith(page, query, desc) {
   return api;
 }
 
+// The attribution sections against the API's report: the "worth it"
+// ranking (channels with spend, ROAS descending) and the new/repeat,
+// estimate and cancellation figures per channel.
+async function checkAttribution(page, api, desc) {
+  const worth = await page.$$eval('#worth tbody tr[data-channel]', (rows) => rows.map((r) => [
+    r.dataset.channel, Number(r.querySelector('[data-spend]').dataset.spend), r.querySelector('[data-roas]').dataset.roas]));
+  const spent = api.categories.filter((c) => c.spend_cents > 0);
+  ok(worth.length === spent.length && worth.every(([ch, cents]) =>
+    spent.some((c) => c.category === ch && c.spend_cents === cents)),
+  `${desc}: the ranking lists every channel with spend, with the API's spend`, JSON.stringify(worth));
+  ok(worth.every((w, i) => i === 0 || Number(worth[i - 1][2]) >= Number(w[2])),
+    `${desc}: the ranking is by ROAS, best first`, JSON.stringify(worth));
+  const funnel = await page.$$eval('#funnel tbody tr', (rows) => Object.fromEntries(rows.map((r) => [r.dataset.channel, [
+    Number(r.querySelector('[data-new]').dataset.new), Number(r.querySelector('[data-repeat]').dataset.repeat),
+    Number(r.querySelector('[data-won]').dataset.won), Number(r.querySelector('[data-canceled]').dataset.canceled)]])));
+  const want = Object.fromEntries([...api.categories, { ...api.total, category: 'total' }].map((c) => [c.category,
+    [c.new_customer_jobs, c.repeat_jobs, c.estimates_won, c.canceled_jobs]]));
+  ok(same(funnel, want), `${desc}: new and repeat jobs, estimates won and cancellations equal the API's`,
+    `${JSON.stringify(funnel)} vs ${JSON.stringify(want)}`);
+  const roas = await page.textContent('#total-roas');
+  ok(roas === (api.total.roas ?? '–'), `${desc}: the headline ROAS is the API's (${api.total.roas})`, roas);
+}
+
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   headless: true,
@@ -123,6 +146,19 @@ try {
   ok(await page.$$eval('#trend svg polyline', (l) => l.length) > 0, 'the trend chart draws a line per channel');
   ok(await page.getAttribute('#trend svg', 'aria-label') !== null, 'the trend chart has a text alternative');
   await checkTrend(page, 'days=30', 'day', '30 days');
+  await checkAttribution(page, first, '30 days');
+  ok(first.total.spend_cents > 0, 'the test site has spend in the last 30 days', first.total.spend_cents);
+  await page.locator('section[aria-labelledby="worth-h"]').screenshot({ path: `${OUT}/worth-laptop.png` });
+
+  await page.check('input[name=model][value="first"]');
+  await page.waitForSelector('body[data-loaded="days=30&model=first"]', { timeout: 30000 });
+  const firstTouch = await apiReport('days=30&model=first');
+  ok(same(await shownChannels(page), apiChannels(firstTouch)), 'first touch: every channel equals the API\'s first-touch report');
+  ok(firstTouch.total.revenue_cents === first.total.revenue_cents, 'first touch: the same total revenue');
+  ok(!same(apiChannels(firstTouch), apiChannels(first)), 'first touch moves revenue between channels');
+  await checkAttribution(page, firstTouch, 'first touch');
+  await page.check('input[name=model][value="last"]');
+  await page.waitForSelector('body[data-loaded="days=30"]', { timeout: 30000 });
 
   await pick(page, '90');
   await compareWith(page, 'days=90', 'after switching to 90 days');
@@ -165,6 +201,9 @@ try {
   await mobile.goto(`${DASH_URL}/#site=${SITE}&token=${TOKEN}`);
   await compareWith(mobile, 'days=30', 'on a phone');
   await checkTrend(mobile, 'days=30', 'day', 'on a phone', true);
+  await checkAttribution(mobile, first, 'on a phone');
+  await mobile.locator('section[aria-labelledby="worth-h"]').screenshot({ path: `${OUT}/worth-phone.png` });
+  await mobile.locator('section[aria-labelledby="funnel-h"]').screenshot({ path: `${OUT}/funnel-phone.png` });
   const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   ok(overflow <= 1, 'on a phone nothing scrolls sideways', `${overflow}px`);
   await mobile.screenshot({ path: `${OUT}/dashboard-phone.png`, fullPage: true });

@@ -75,6 +75,16 @@ for w in "days=30" "days=365" "days=3660" "from=2025-03-01&to=2025-03-31" "from=
 	got=$(get "/api/v1/sites/acme/report?$w" "$TOKEN" | jq -cS .)
 	if [ -n "$want" ] && [ "$got" = "$want" ]; then ok 0 "report?$w equals leadledger report"; else ok 1 "report?$w: got $got want $want"; fi
 done
+for w in "days=365&model=first" "from=2024-01-01&to=2024-12-31&model=last"; do
+	f=${w%&model=*}
+	case $f in
+	days=*) args=(--days "${f#days=}") ;;
+	*) f=${f#from=}; args=(--from "${f%%&*}" --to "${f##*to=}") ;;
+	esac
+	want=$("${LL[@]}" report --site acme "${args[@]}" --model "${w##*model=}" --format json | jq -cS .)
+	got=$(get "/api/v1/sites/acme/report?$w" "$TOKEN" | jq -cS .)
+	if [ -n "$want" ] && [ "$got" = "$want" ]; then ok 0 "report?$w equals leadledger report --model"; else ok 1 "report?$w: got $got want $want"; fi
+done
 eq "$(get "/api/v1/sites/acme/report" "$TOKEN" | jq -c '[.from, .to]')" \
 	"$("${LL[@]}" report --site acme --days 30 --format json | jq -c '[.from, .to]')" "the default window is 30 days"
 eq "$(get "/api/v1/sites/acme/report?days=3660" "$TOKEN" | jq '.total.jobs > 100')" true "the data set has completed jobs in the window"
@@ -153,7 +163,7 @@ eq "$(get "/api/v1/sites/other/report?days=30" "$OTHER_TOKEN" >/dev/null; status
 for q in "days=abc" "days=0" "days=-1" "days=+5" "days=1e3" "days=%2030" "days=3661" "days=99999999999999999999" \
 	"from=2025-02-30&to=2025-03-01" "from=2025-01-01" "to=2025-01-01" "from=2025-03-01&to=2025-01-01" \
 	"days=30&from=2025-01-01&to=2025-01-02" "from=2025-1-1&to=2025-01-02" "from=2010-01-01&to=2025-01-01" "foo=1" \
-	"days=3%00abc" "days" "days=30&days=abc" "days=30&days=30"; do
+	"days=3%00abc" "days" "days=30&days=abc" "days=30&days=30" "model=middle" "model=" "model=first&model=last"; do
 	body=$(get "/api/v1/sites/acme/report?$q" "$TOKEN")
 	if [ "$(status)" = 400 ] && jq -e '.error | length > 5' <<<"$body" >/dev/null; then ok 0 "report?$q: 400 with a message"; else ok 1 "report?$q: $(status) $body"; fi
 done

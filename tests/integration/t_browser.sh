@@ -21,6 +21,10 @@ $(jobber_block green "$WORK/keyring" "http://127.0.0.1:$PORT/oauth/callback")
 CONF
 "${LL[@]}" sync >>"$WORK/ll.log" 2>&1
 ok $? "the demo data sets synced (Housecall Pro and Jobber)"
+# Spend for the last thirteen months, so the "worth it" ranking has rows.
+demo_spend_csv >"$WORK/spend.csv"
+"${LL[@]}" spend import --site acme "$WORK/spend.csv" >>"$WORK/ll.log" 2>&1
+ok $? "spend imported for the ranking"
 TOKEN=$("${LL[@]}" token create --site acme 2>>"$WORK/ll.log")
 TOKEN2=$("${LL[@]}" token create --site green 2>>"$WORK/ll.log")
 # As if Jobber had refused the refresh token: the card must say reconnect.
@@ -47,7 +51,8 @@ while IFS= read -r line; do
 	esac
 done <"$WORK/browser.tap"
 ok "$rc" "the browser test finished (see $WORK/browser.err)"
-for shot in dashboard-laptop dashboard-phone dashboard-print trend-day trend-week trend-month jobber-reconnect; do
+for shot in dashboard-laptop dashboard-phone dashboard-print trend-day trend-week trend-month jobber-reconnect \
+	worth-laptop worth-phone funnel-phone; do
 	check "screenshot $shot saved" test -s "$WORK/$shot.png"
 done
 eq "$(sql "SELECT needs_reconnect FROM site_integrations WHERE site_id = 'green'")" f "Reconnect in the browser reconnected green"

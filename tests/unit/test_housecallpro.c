@@ -162,6 +162,45 @@ static void status_date_money(void **state)
 	ll_record_release(&r);
 }
 
+/* An estimate's class is its outcome: won when an option is approved
+ * (design.md, "Attribution figures"), whatever its work status. */
+static void estimate_won_or_not(void **state)
+{
+	static const struct { const char *options, *work; int64_t cls, cents; } cases[] = {
+		{ "[{\"total_amount\":500,\"approval_status\":\"declined\"},"
+		  "{\"total_amount\":900,\"approval_status\":\"approved\"}]",
+		  "complete rated", LL_CLASS_COMPLETED, 900 },
+		{ "[{\"total_amount\":500,\"approval_status\":\"pro approved\"}]",
+		  "needs scheduling", LL_CLASS_COMPLETED, 500 },
+		{ "[{\"total_amount\":500,\"approval_status\":\"declined\"},"
+		  "{\"total_amount\":700,\"approval_status\":null}]",
+		  "complete rated", LL_CLASS_OPEN, 700 },
+		{ "[{\"total_amount\":500,\"approval_status\":\"awaiting response\"}]",
+		  "pro canceled", LL_CLASS_CANCELED, 500 },
+		{ "null", "complete unrated", LL_CLASS_OPEN, 0 },
+	};
+	char text[512], err[LL_ERR_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct json_object *o;
+		struct ll_record r;
+
+		snprintf(text, sizeof text,
+			 "{\"id\":\"csr_1\",\"work_status\":\"%s\",\"options\":%s,"
+			 "\"lead_source\":null,\"created_at\":\"2024-01-01T00:00:00Z\"}",
+			 cases[i].work, cases[i].options);
+		o = json_tokener_parse(text);
+		assert_non_null(o);
+		ll_record_init(&r);
+		assert_int_equal(hcp_map_record(f.state, LL_ENTITY_ESTIMATE, o, &r, err), LL_OK);
+		assert_int_equal(r.num[LL_FIELD_STATUS_CLASS], cases[i].cls);
+		assert_int_equal(r.num[LL_FIELD_AMOUNT_CENTS], cases[i].cents);
+		ll_record_release(&r);
+		json_object_put(o);
+	}
+}
+
 /* Numbered pages: guesses only within a full sweep's total_pages. */
 static void page_cursor_within_the_sweep(void **state)
 {
@@ -296,6 +335,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(status_date_money, setup, teardown),
+		cmocka_unit_test_setup_teardown(estimate_won_or_not, setup, teardown),
 		cmocka_unit_test_setup_teardown(rejects_wrong_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(page_cursor_within_the_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(listing_ends_where_announced, setup, teardown),

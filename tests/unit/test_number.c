@@ -69,12 +69,39 @@ static void strict_integers(void **state)
 	assert_int_equal(v, -5);
 }
 
+/* The report's divisions: half away from zero, in both signs. */
+static void rounded_division(void **state)
+{
+	static const struct { int64_t a, b, q; } cases[] = {
+		{ 137500, 4, 34375 }, { 5, 2, 3 }, { -5, 2, -3 }, { 5, -2, -3 }, { 7, 3, 2 },
+		{ 8, 3, 3 }, { 1, 3, 0 }, { 0, 9, 0 }, { 150000, 3, 50000 }, { 2, 4, 1 },
+	};
+	char out[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_int_equal(ll_div_round(cases[i].a, cases[i].b), cases[i].q);
+	ll_format_ratio(4, 10, out, sizeof out);
+	assert_string_equal(out, "0.40");
+	ll_format_ratio(137500, 150000, out, sizeof out);
+	assert_string_equal(out, "0.92");
+	ll_format_ratio(1, 8, out, sizeof out); /* 0.125 */
+	assert_string_equal(out, "0.13");
+	ll_format_ratio(2, 3, out, sizeof out);
+	assert_string_equal(out, "0.67");
+	ll_format_ratio(7, 2, out, sizeof out);
+	assert_string_equal(out, "3.50");
+	ll_format_ratio(-1, 8, out, sizeof out);
+	assert_string_equal(out, "-0.13");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(money_formatting),
 		cmocka_unit_test(dollars_to_cents),
 		cmocka_unit_test(strict_integers),
+		cmocka_unit_test(rounded_division),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /*
  * The Housecall Pro simulator's own controls: /_sim/expected (the
- * oracle), /_sim/mutate, /_sim/delete, /_sim/vanish (?jobs=N or
+ * oracle; /_sim/attribution in attribution.c), /_sim/mutate, /_sim/delete, /_sim/vanish (?jobs=N or
  * ?estimates=N), /_sim/silent, /_sim/restore (every vanished record is
  * back), /_sim/hidden (ids of vanished records), /_sim/relabel (customers'
  * lead sources change, their jobs untouched), /_sim/employees (the
@@ -221,6 +221,10 @@ int hcp_control(struct sim_request *rq, const char *name, enum MHD_Result *ret)
 
 	if (strcmp(name, "expected") == 0) {
 		*ret = expected(rq->c);
+		return 1;
+	}
+	if (strcmp(name, "attribution") == 0) {
+		*ret = hcp_attribution(rq->c);
 		return 1;
 	}
 	if (strcmp(name, "hidden") == 0) {

@@ -131,9 +131,15 @@ int hcp_job_counts(const struct hcp_data *d, const struct hcp_job *j, int *ymd,
 	when = j->completed_at ? j->completed_at : j->scheduled_start ? j->scheduled_start
 								      : j->created;
 	*ymd = sim_local_ymd(when);
-	*ch = !blank(j->lead_source) ? hcp_channel_of(d, j->lead_source)
-	      : !blank(c->lead_source) ? hcp_channel_of(d, c->lead_source) : CH_UNKNOWN;
+	*ch = hcp_source_channel(d, j->lead_source, c);
 	return 1;
+}
+
+enum sim_channel hcp_source_channel(const struct hcp_data *d, const char *own,
+				    const struct hcp_customer *c)
+{
+	return !blank(own) ? hcp_channel_of(d, own)
+	       : !blank(c->lead_source) ? hcp_channel_of(d, c->lead_source) : CH_UNKNOWN;
 }
 
 /* Customers grouped by the channel of their lead source, for job fallbacks. */

@@ -101,6 +101,12 @@ const char *hcp_pick_vocab(uint64_t *s, enum sim_channel ch);
  * whether it counts. */
 int hcp_job_counts(const struct hcp_data *d, const struct hcp_job *j, int *ymd,
 		   enum sim_channel *ch);
+/* The channel of a job or estimate: its own lead source, else its
+ * customer's. */
+enum sim_channel hcp_source_channel(const struct hcp_data *d, const char *own,
+				    const struct hcp_customer *c);
+/* /_sim/attribution (attribution.c): the report's attribution figures. */
+enum MHD_Result hcp_attribution(struct MHD_Connection *c);
 
 /* JSON in the API's shapes, rendered from hcp_current.  Each returns a new
  * object the caller puts. */

@@ -1,0 +1,35 @@
+-- leadledger schema, migration 8: marketing spend, and the indexes the
+-- attribution figures of the report read (report/report.c).
+
+-- Spend per site, channel and calendar month, in cents.  An operator's
+-- entry (source 'manual') and what a CRM supplies (source 'provider', e.g.
+-- ServiceTitan campaign costs) live side by side; a report adds them.
+-- No foreign key to sites: the configuration names sites, and spend may
+-- be entered before the first sync registers one.
+CREATE TABLE spend (
+    site_id       text NOT NULL CHECK (site_id ~ '^[a-z0-9-]+$'),
+    channel       text NOT NULL CHECK (channel IN ('website', 'google', 'social',
+                      'repeat_customer', 'ai_phone', 'referral', 'direct', 'unknown')),
+    month         date NOT NULL CHECK (extract(day FROM month) = 1),
+    source        text NOT NULL DEFAULT 'manual' CHECK (source IN ('manual', 'provider')),
+    amount_cents  bigint NOT NULL CHECK (amount_cents >= 0 AND amount_cents < 1000000000000000),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (site_id, month, channel, source)
+);
+
+-- New or repeat: a customer's earlier counted jobs, by report date.
+CREATE INDEX jobs_customer_counted_idx
+    ON jobs (integration_id, customer_external_id, resolved_at)
+    INCLUDE (external_id)
+    WHERE status_class = 1 AND NOT deleted AND vanished_at IS NULL;
+-- First touch: a customer's first job by creation.
+CREATE INDEX jobs_customer_created_idx
+    ON jobs (integration_id, customer_external_id, remote_created_at)
+    INCLUDE (external_id, lead_source_category)
+    WHERE NOT deleted AND vanished_at IS NULL;
+-- Cancellations in a window.
+CREATE INDEX jobs_canceled_idx ON jobs (integration_id, resolved_at)
+    WHERE status_class = 2 AND NOT deleted AND vanished_at IS NULL;
+-- Estimates given in a window (by creation).
+CREATE INDEX estimates_created_idx ON estimates (integration_id, remote_created_at)
+    WHERE NOT deleted AND vanished_at IS NULL;
