@@ -17,16 +17,16 @@ CREATE TABLE spend (
     PRIMARY KEY (site_id, month, channel, source)
 );
 
--- New or repeat: a customer's earlier counted jobs, by report date.
-CREATE INDEX jobs_customer_counted_idx
-    ON jobs (integration_id, customer_external_id, resolved_at)
-    INCLUDE (external_id)
-    WHERE status_class = 1 AND NOT deleted AND vanished_at IS NULL;
--- First touch: a customer's first job by creation.
-CREATE INDEX jobs_customer_created_idx
-    ON jobs (integration_id, customer_external_id, remote_created_at)
-    INCLUDE (external_id, lead_source_category)
-    WHERE NOT deleted AND vanished_at IS NULL;
+-- The job an estimate belongs to (ABI 1.6): an estimate with no lead
+-- source of its own or of its customer counts in its job's channel.
+ALTER TABLE jobs ADD COLUMN job_external_id text;
+ALTER TABLE customers ADD COLUMN job_external_id text;
+ALTER TABLE estimates ADD COLUMN job_external_id text;
+ALTER TABLE employees ADD COLUMN job_external_id text;
+ALTER TABLE campaigns ADD COLUMN job_external_id text;
+
+-- New or repeat and first touch find a customer's jobs (a handful each)
+-- through jobs_customer_idx (migration 3).
 -- Cancellations in a window.
 CREATE INDEX jobs_canceled_idx ON jobs (integration_id, resolved_at)
     WHERE status_class = 2 AND NOT deleted AND vanished_at IS NULL;

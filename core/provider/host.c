@@ -33,6 +33,7 @@ static const enum field_type field_types[LL_FIELD_COUNT] = {
 	[LL_FIELD_SOURCE_REF_ENTITY] = FT_INT,
 	[LL_FIELD_LEAD_SOURCE_ALT] = FT_STRING,
 	[LL_FIELD_MERGED_INTO] = FT_STRING,
+	[LL_FIELD_JOB_ID] = FT_STRING,
 };
 
 void ll_record_init(struct ll_record *r)

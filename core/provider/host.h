@@ -16,7 +16,7 @@
 #include "store/db.h"
 #include "vault/vault.h"
 
-#define LL_FIELD_COUNT (LL_FIELD_MERGED_INTO + 1)
+#define LL_FIELD_COUNT (LL_FIELD_JOB_ID + 1)
 
 struct ll_record {
 	char *str[LL_FIELD_COUNT];

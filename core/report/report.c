@@ -106,20 +106,27 @@ static int previous_window(struct ll_report *r)
  *   ch: the job's own channel, or under $6 = 'first' the channel of the
  *     customer's earliest created live job (ties: smaller external id).
  */
+/* Columns of a job in either window; completed and canceled jobs are
+ * read apart so each scan keeps to its partial index. */
+#define WINDOW_JOBS(predicate) \
+	" SELECT j.integration_id, j.external_id, j.status_class, j.amount_cents, j.resolved_at," \
+	"  j.lead_source_category, j.customer_external_id FROM jobs j" \
+	" WHERE j.integration_id IN (SELECT id FROM site_integrations WHERE site_id = $1)" \
+	" AND " predicate " AND " LL_SQL_ON_LOCAL_DAYS("j.resolved_at", "$5", "$3", "$4")
+
 static const char jobs_sql[] =
-	"WITH k AS ("
-	" SELECT j.integration_id, j.external_id, j.status_class, j.amount_cents, j.resolved_at,"
-	"  j.lead_source_category,"
-	"  j.resolved_at >= ($2::date)::timestamp AT TIME ZONE $4 AS cur,"
-	"  CASE WHEN coalesce(j.customer_external_id, '') = '' THEN NULL"
-	"   ELSE ARRAY[coalesce(c.merged_into, j.customer_external_id)] || ARRAY("
-	"    SELECT o.external_id FROM customers o WHERE o.integration_id = j.integration_id"
-	"    AND o.merged_into = coalesce(c.merged_into, j.customer_external_id)) END AS members"
-	" FROM jobs j LEFT JOIN customers c ON c.integration_id = j.integration_id"
-	"  AND c.external_id = j.customer_external_id"
-	" WHERE j.integration_id IN (SELECT id FROM site_integrations WHERE site_id = $1)"
-	" AND j.status_class IN (1, 2) AND " LL_SQL_LIVE("j")
-	" AND " LL_SQL_ON_LOCAL_DAYS("j.resolved_at", "$5", "$3", "$4") "),"
+	"WITH w AS (" WINDOW_JOBS(LL_SQL_COUNTED_JOB("j")) " UNION ALL "
+	WINDOW_JOBS("j.status_class = 2 AND " LL_SQL_LIVE("j")) "),"
+	"k AS ("
+	" SELECT w.integration_id, w.external_id, w.status_class, w.amount_cents, w.resolved_at,"
+	"  w.lead_source_category,"
+	"  w.resolved_at >= ($2::date)::timestamp AT TIME ZONE $4 AS cur,"
+	"  CASE WHEN coalesce(w.customer_external_id, '') = '' THEN NULL"
+	"   ELSE ARRAY[coalesce(c.merged_into, w.customer_external_id)] || ARRAY("
+	"    SELECT o.external_id FROM customers o WHERE o.integration_id = w.integration_id"
+	"    AND o.merged_into = coalesce(c.merged_into, w.customer_external_id)) END AS members"
+	" FROM w LEFT JOIN customers c ON c.integration_id = w.integration_id"
+	"  AND c.external_id = w.customer_external_id),"
 	"f AS ("
 	" SELECT k.cur, k.status_class, k.amount_cents, k.members[1] AS cust,"
 	"  k.status_class = 1 AND (k.members IS NULL OR NOT EXISTS ("
@@ -144,14 +151,22 @@ static const char jobs_sql[] =
 	"FROM f GROUP BY GROUPING SETS ((cur, ch), (cur))";
 
 /* Estimates created in the window, given and won (status_class 1: each
- * provider maps its vocabulary onto it), per channel and in total. */
+ * provider maps its vocabulary onto it), per channel and in total.  An
+ * estimate without a lead source of its own or of its customer counts in
+ * its live job's current channel (ServiceTitan: the job's campaign), read
+ * here rather than stored, so a renamed campaign moves both at once; with
+ * its job deleted it has no channel to take and stays in its own. */
 static const char estimates_sql[] =
-	"SELECT e.lead_source_category, GROUPING(e.lead_source_category), count(*),"
-	" count(*) FILTER (WHERE e.status_class = 1) "
-	"FROM estimates e WHERE e.integration_id IN (SELECT id FROM site_integrations WHERE site_id = $1)"
+	"SELECT ch, GROUPING(ch), count(*), count(*) FILTER (WHERE won) FROM ("
+	" SELECT e.status_class = 1 AS won,"
+	"  CASE WHEN e.lead_source_raw IS NULL AND e.job_external_id IS NOT NULL THEN coalesce("
+	"   (SELECT j.lead_source_category FROM jobs j WHERE j.integration_id = e.integration_id"
+	"    AND j.external_id = e.job_external_id AND " LL_SQL_LIVE("j") "), e.lead_source_category)"
+	"  ELSE e.lead_source_category END AS ch"
+	" FROM estimates e WHERE e.integration_id IN (SELECT id FROM site_integrations WHERE site_id = $1)"
 	" AND " LL_SQL_LIVE("e")
-	" AND " LL_SQL_ON_LOCAL_DAYS("e.remote_created_at", "$2", "$3", "$4")
-	" GROUP BY ROLLUP (e.lead_source_category)";
+	" AND " LL_SQL_ON_LOCAL_DAYS("e.remote_created_at", "$2", "$3", "$4") ") x"
+	" GROUP BY ROLLUP (ch)";
 
 /* Each month of spend (all sources added) that meets a window, with the
  * days of it the window covers and the days it has. */

@@ -98,7 +98,10 @@ int ll_spend_read_csv(FILE *in, struct ll_spend_entry **out, size_t *n, char *er
 		if (line[0] == '\0')
 			continue;
 		if (!header) {
-			if (strcmp(line, "month,channel,amount") != 0) {
+			/* Spreadsheets save CSV with a UTF-8 byte order mark. */
+			const char *h = strncmp(line, "\xEF\xBB\xBF", 3) == 0 ? line + 3 : line;
+
+			if (strcmp(h, "month,channel,amount") != 0) {
 				snprintf(err, errlen, "line %zu: the header must be month,channel,amount",
 					 lineno);
 				goto fail;

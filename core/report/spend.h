@@ -32,7 +32,8 @@ int ll_spend_parse_amount(const char *text, int64_t *cents);
 
 /*
  * The rows of a CSV file with the header month,channel,amount (blank
- * lines skipped, CRLF accepted, fields not quoted).  On success *out is a
+ * lines skipped, CRLF and a UTF-8 byte order mark accepted, fields not
+ * quoted).  On success *out is a
  * new array of *n entries for the caller to free().  On the first bad
  * row, or a month and channel given twice, -1 with err naming the line:
  * the caller applies nothing.

@@ -9,7 +9,7 @@
 #include "util/buf.h"
 #include "util/timeutil.h"
 
-#define STAGE_FIELDS 20
+#define STAGE_FIELDS 21
 
 /* The record tables, one per entity: the only place that names them, and
  * what each takes part in of derived lead sources (store/derive.h). */
@@ -137,6 +137,7 @@ static const char stage_ddl[] =
 	"remote_updated_at timestamptz, customer_external_id text, "
 	"first_name text, last_name text, deleted boolean, deleted_at timestamptz, "
 	"raw jsonb, source_ref text, source_ref_entity smallint, merged_into text, "
+	"job_external_id text, "
 	"lead_source_raw text, lead_source_alt text, lead_source_origin text, "
 	"lead_source_category text) ON COMMIT DELETE ROWS";
 
@@ -205,10 +206,11 @@ static int copy_row(struct ll_buf *b, const struct ll_store_row *row)
 	fields[13] = row->ref;
 	fields[14] = row->ref ? ref_entity : NULL;
 	fields[15] = r->str[LL_FIELD_MERGED_INTO];
-	fields[16] = row->lead_source;
-	fields[17] = row->alt;
-	fields[18] = row->origin;
-	fields[19] = ll_channel_name(row->channel);
+	fields[16] = r->str[LL_FIELD_JOB_ID];
+	fields[17] = row->lead_source;
+	fields[18] = row->alt;
+	fields[19] = row->origin;
+	fields[20] = ll_channel_name(row->channel);
 	for (size_t i = 0; i < STAGE_FIELDS; i++)
 		if (copy_field(b, fields[i], i + 1 == STAGE_FIELDS) < 0)
 			return -1;
@@ -233,6 +235,7 @@ static const char upsert_sql[] =
 	"customer_external_id = EXCLUDED.customer_external_id, "
 	"lead_source_raw = EXCLUDED.lead_source_raw, "
 	"lead_source_alt = EXCLUDED.lead_source_alt, merged_into = EXCLUDED.merged_into, "
+	"job_external_id = EXCLUDED.job_external_id, "
 	"lead_source_origin = EXCLUDED.lead_source_origin, "
 	"lead_source_category = EXCLUDED.lead_source_category, "
 	"first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, "

@@ -46,7 +46,7 @@ int ll_entity_depends(enum ll_entity e);
 	"external_id, status_raw, status_class, amount_cents, resolved_at, "   \
 	"remote_created_at, remote_updated_at, customer_external_id, "         \
 	"first_name, last_name, deleted, deleted_at, raw, source_ref, "        \
-	"source_ref_entity, merged_into"
+	"source_ref_entity, merged_into, job_external_id"
 #define LL_STAGE_COLUMNS                                                        \
 	LL_STAGE_RECORD_COLUMNS ", lead_source_raw, lead_source_alt, "        \
 	"lead_source_origin, lead_source_category"

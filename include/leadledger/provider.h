@@ -50,6 +50,11 @@
  *        text the channel comes from when the lead source's is unknown
  *        (a campaign's category).  LL_FIELD_MERGED_INTO: the customer a
  *        merged customer now is.
+ *   1.6  LL_FIELD_JOB_ID: the job an estimate belongs to.  An estimate
+ *        with no lead source of its own or of its customer counts in its
+ *        job's current channel in the attribution figures (ServiceTitan:
+ *        the job's campaign).  An estimate's status class is its outcome:
+ *        completed = won (enum ll_status_class).
  *
  * Ownership and threading:
  *   - The host never calls two functions on the same state concurrently,
@@ -99,7 +104,7 @@ extern "C" {
 #endif
 
 #define LL_ABI_MAJOR 1
-#define LL_ABI_MINOR 5
+#define LL_ABI_MINOR 6
 #define LL_ABI_MKVERSION(major, minor) \
 	(((uint32_t)(major) << 16) | (uint32_t)(minor))
 #define LL_ABI_VERSION LL_ABI_MKVERSION(LL_ABI_MAJOR, LL_ABI_MINOR)
@@ -171,8 +176,10 @@ enum ll_field {
 	LL_FIELD_SOURCE_REF_ENTITY,  /* ABI 1.3, int: its enum ll_entity */
 	LL_FIELD_LEAD_SOURCE_ALT,    /* ABI 1.5, string: classified when the lead
 				      * source's channel is unknown */
-	LL_FIELD_MERGED_INTO         /* ABI 1.5, string: customers: the customer
+	LL_FIELD_MERGED_INTO,        /* ABI 1.5, string: customers: the customer
 				      * this one was merged into */
+	LL_FIELD_JOB_ID              /* ABI 1.6, string: estimates: the job this
+				      * one belongs to */
 };
 
 /*

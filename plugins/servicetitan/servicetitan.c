@@ -24,7 +24,8 @@
  * - Jobs: completed = jobStatus Completed, canceled = Canceled; the date
  *   COALESCE(completedOn, createdOn) (seven fractional digits truncated by
  *   the host); revenue `total` from its decimal text, null as 0.
- *   Estimates: won = status.name Sold; subtotal + tax.
+ *   Estimates: won = status.name Sold; subtotal + tax; their jobId is
+ *   LL_FIELD_JOB_ID, as they have no campaign of their own.
  */
 #define _POSIX_C_SOURCE 200809L /* gmtime_r: built out of tree, without the host's flags */
 #include <inttypes.h>
@@ -491,6 +492,11 @@ static enum ll_status st_map_record(void *state, enum ll_entity entity, struct j
 		if (money(api, raw, "subtotal", &cents) < 0 || money(api, raw, "tax", &tax) < 0)
 			return ll_json_fail(err, "not a number of dollars:", "subtotal or tax");
 		cents += tax;
+		/* No campaign of its own: the host counts it in its job's. */
+		if (id_text(raw, "jobId", ref, sizeof ref, &present) < 0)
+			return ll_json_fail(err, "not an integer:", "jobId");
+		if (present && api->record_set_string(out, LL_FIELD_JOB_ID, ref) < 0)
+			return LL_ERR_INTERNAL;
 		api->record_set_int(out, LL_FIELD_STATUS_CLASS,
 				    status && strcmp(status, "Sold") == 0 ? LL_CLASS_COMPLETED
 				    : status && strcmp(status, "Dismissed") == 0 ? LL_CLASS_CANCELED
@@ -529,7 +535,7 @@ LL_PROVIDER_EXPORT const struct ll_provider ll_provider = {
 	.abi_version = LL_ABI_VERSION,
 	.struct_size = sizeof(struct ll_provider),
 	.name = "servicetitan",
-	.version = "1.0.0",
+	.version = "1.1.0",
 	.settings = st_settings,
 	.streams = st_streams,
 	.init = st_init,

@@ -20,6 +20,20 @@ windows_match() { # windows_match DESCRIPTION
 	st_matches 2025-06-30 2025-06-30 "$1, a day ending at 23:59:59.9999999"
 	st_matches 2025-07-01 2025-07-01 "$1, the day after it"
 	st_matches 2019-01-01 2027-12-31 "$1, all time"
+	estimates_match 2019-01-01 2027-12-31 "$1, all time"
+}
+# Estimates given and won per channel, each in its job's campaign's channel.
+estimates_match() { # estimates_match FROM TO DESCRIPTION
+	local got want
+	got=$("${LL[@]}" report --site summit --from "$1" --to "$2" --format json 2>>"$WORK/ll.log" |
+		jq -cS '[.categories[] | {(.category): [.estimates_given, .estimates_won]}] | add')
+	want=$(st_get "/_sim/estimates?from=$1&to=$2&tz=America/Chicago" |
+		jq -cS '.categories | map_values([.estimates_given, .estimates_won])')
+	if [ -n "$got" ] && [ "$got" = "$want" ] && [ "$got" != "$(echo "$got" | jq -cS 'map_values([0, 0])')" ]; then
+		ok 0 "$3: estimates given and won per channel (their job's campaign) equal the simulator's"
+	else
+		ok 1 "$3: estimates differ: got $got want $want"
+	fi
 }
 stat() { st_get /_sim/stats | jq -r ".$1"; }
 last_run() { sql "SELECT $2 FROM sync_runs WHERE stream = '$1' ORDER BY id DESC LIMIT 1"; }

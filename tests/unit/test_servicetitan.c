@@ -215,11 +215,13 @@ static void campaigns_customers_estimates(void **state)
 			     "\"tax\":82.51,\"createdOn\":\"2025-01-02T00:00:00Z\"}", &r, NULL), LL_OK);
 	assert_int_equal(r.num[LL_FIELD_STATUS_CLASS], LL_CLASS_COMPLETED);
 	assert_int_equal(r.num[LL_FIELD_AMOUNT_CENTS], 108261);
+	assert_string_equal(r.str[LL_FIELD_JOB_ID], "61000012"); /* its channel's job */
 	ll_record_release(&r);
 	assert_int_equal(map(LL_ENTITY_ESTIMATE, "{\"id\":8,\"status\":{\"name\":\"Dismissed\"},"
 			     "\"subtotal\":5,\"tax\":null}", &r, NULL), LL_OK);
 	assert_int_equal(r.num[LL_FIELD_STATUS_CLASS], LL_CLASS_CANCELED);
 	assert_int_equal(r.num[LL_FIELD_AMOUNT_CENTS], 500);
+	assert_null(r.str[LL_FIELD_JOB_ID]);
 	ll_record_release(&r);
 }
 

@@ -72,6 +72,10 @@ static void csv_files(void **state)
 	assert_int_equal(v[1].line, 4);
 	assert_int_equal(v[1].channel, LL_CH_AI_PHONE);
 	free(v);
+	assert_int_equal(read_text("\xEF\xBB\xBFmonth,channel,amount\r\n2026-10,social,1\r\n",
+				   &v, &n, err), 0);
+	assert_int_equal(n, 1);
+	free(v);
 	assert_int_equal(read_text("month,channel,amount\n", &v, &n, err), 0);
 	assert_int_equal(n, 0);
 	free(v);

@@ -49,7 +49,7 @@ static void copy_text(void **state)
 	assert_null(memchr(b.data, '\n', b.len - 1)); /* one row, one line */
 	field(b.data, 0, f, sizeof f);
 	assert_string_equal(f, "job_1");
-	field(b.data, 16, f, sizeof f);
+	field(b.data, 17, f, sizeof f);
 	assert_string_equal(f, "Google\\tAds\\nnew\\\\line\\rx");
 	field(b.data, 1, f, sizeof f);
 	assert_string_equal(f, "\\N"); /* no status */

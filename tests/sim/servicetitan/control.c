@@ -2,6 +2,8 @@
  * The ServiceTitan simulator's own controls:
  *   /_sim/expected?from=&to=&tz=  the oracle: report totals by the
  *                                 contract's ServiceTitan column
+ *   /_sim/estimates?from=&to=&tz= estimates given and won per channel
+ *                                 (their job's campaign)
  *   /_sim/campaign?id=N&name=TEXT | &category=NAME   a campaign renamed
  *                                 or moved to another category
  *   /_sim/mutate?jobs=N&seed=S    jobs change now (inside the export lag)
@@ -40,6 +42,46 @@ static enum MHD_Result expected(struct MHD_Connection *c)
 		t.cents[ch] += j->total_null ? 0 : j->total_cents;
 	}
 	return sim_send_json(c, 200, sim_tally_json(&t));
+}
+
+/* Estimates created in the window, given and won, in the channel of
+ * their job's campaign (design.md: an estimate has no lead source of its
+ * own in ServiceTitan), unknown when that job is deleted. */
+static enum MHD_Result estimates(struct MHD_Connection *c)
+{
+	int64_t given[CH_COUNT] = { 0 }, won[CH_COUNT] = { 0 };
+	struct json_object *o = json_object_new_object(), *cats = json_object_new_object();
+	const char *tz;
+	int lo, hi;
+
+	if (sim_window(c, &lo, &hi, &tz) < 0) {
+		json_object_put(o);
+		json_object_put(cats);
+		return sim_bad_window(c);
+	}
+	sim_set_tz(tz ? tz : st_data.tz);
+	for (size_t i = 0; i < st_data.n_estimates; i++) {
+		const struct st_estimate *e = &st_data.estimates[i];
+		const struct st_job *j = &st_data.jobs[e->job];
+		/* A deleted job leaves its estimates without a campaign. */
+		enum sim_channel ch = j->active && !j->hidden
+				      ? st_channel_of_campaign(&st_data, j->campaign) : CH_UNKNOWN;
+		int ymd = sim_local_ymd(e->created.s);
+
+		if (e->hidden || !e->active || ymd < lo || ymd > hi)
+			continue;
+		given[ch]++;
+		won[ch] += strcmp(e->status, "Sold") == 0;
+	}
+	for (int ch = 0; ch < CH_COUNT; ch++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "estimates_given", json_object_new_int64(given[ch]));
+		json_object_object_add(e, "estimates_won", json_object_new_int64(won[ch]));
+		json_object_object_add(cats, sim_channel_names[ch], e);
+	}
+	json_object_object_add(o, "categories", cats);
+	return sim_send_json(c, 200, o);
 }
 
 static enum MHD_Result campaign(struct MHD_Connection *c)
@@ -95,6 +137,8 @@ int st_control(struct sim_request *rq, const char *name, enum MHD_Result *ret)
 {
 	if (strcmp(name, "expected") == 0)
 		*ret = expected(rq->c);
+	else if (strcmp(name, "estimates") == 0)
+		*ret = estimates(rq->c);
 	else if (strcmp(name, "campaign") == 0)
 		*ret = campaign(rq->c);
 	else if (!strcmp(name, "mutate") || !strcmp(name, "deactivate") || !strcmp(name, "vanish"))
