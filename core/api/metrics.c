@@ -4,27 +4,22 @@
 
 #include "report/status.h"
 
-/* Per integration and stream: counters summed over every finished run,
- * then the gauges of the stream's state. */
+/* Per integration and stream: counters of every finished run (folded into
+ * sync_run_totals as each run finishes, so a scrape costs the same with a
+ * year of history as with one run), then the gauges of the stream's state. */
 #define METRICS_SQL \
 	"SELECT i.site_id, i.provider, s.stream, " \
-	" coalesce(sum((r.status = 'success')::int), 0), " \
-	" coalesce(sum((r.status = 'partial')::int), 0), " \
-	" coalesce(sum((r.status = 'failed')::int), 0), " \
-	" coalesce(sum((r.status = 'interrupted')::int), 0), " \
-	" coalesce(sum(r.rows_inserted), 0), coalesce(sum(r.rows_updated), 0), " \
-	" coalesce(sum(r.api_calls), 0), coalesce(sum(r.http_429), 0), " \
-	" coalesce(sum(r.retries), 0), " \
-	" coalesce(sum(r.rows_vanished), 0), coalesce(sum((r.flag IS NOT NULL)::int), 0), " \
-	" coalesce(sum(r.rechanneled), 0), " \
+	" coalesce(t.success, 0), coalesce(t.partial, 0), coalesce(t.failed, 0), " \
+	" coalesce(t.interrupted, 0), coalesce(t.rows_inserted, 0), " \
+	" coalesce(t.rows_updated, 0), coalesce(t.api_calls, 0), coalesce(t.http_429, 0), " \
+	" coalesce(t.retries, 0), coalesce(t.rows_vanished, 0), coalesce(t.flagged, 0), " \
+	" coalesce(t.rechanneled, 0), " \
 	" coalesce(extract(epoch FROM s.last_success_at)::bigint::text, ''), " \
 	" coalesce(extract(epoch FROM now() - s.last_success_at)::bigint::text, ''), " \
 	" " LL_SQL_STALE "::int, " \
 	" i.needs_attention::int, i.enabled::int, i.needs_reconnect::int " \
 	"FROM site_integrations i JOIN sync_state s ON s.integration_id = i.id " \
-	"LEFT JOIN sync_runs r ON r.integration_id = i.id AND r.stream = s.stream " \
-	" AND r.status <> 'running' " \
-	"GROUP BY i.id, i.site_id, i.provider, s.stream, s.last_success_at " \
+	"LEFT JOIN sync_run_totals t ON t.integration_id = i.id AND t.stream = s.stream " \
 	"ORDER BY i.site_id, i.provider, s.stream"
 
 enum { M_SITE, M_PROV, M_STREAM, M_SUCCESS, M_PARTIAL, M_FAILED, M_INTERRUPTED, M_INS, M_UPD,

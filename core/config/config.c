@@ -32,6 +32,7 @@ void ll_config_init(struct ll_config *cfg)
 	cfg->lease_s = 1200; /* longer than the retry budget: see schedule.h */
 	cfg->max_backoff_s = 86400;
 	cfg->shutdown_timeout_s = 30;
+	cfg->run_history_days = 90;
 	cfg->log_level = LL_LOG_INFO;
 	cfg->http = (struct ll_http_policy){
 		.timeout_s = 120,
@@ -634,7 +635,8 @@ int ll_config_load(const char *path, struct ll_config *cfg,
 	static const char *const keys[] = {
 		"database", "keyring", "provider_dir", "lead_sources",
 		"sync_interval", "full_sweep_interval", "overlap", "log_level",
-		"workers", "lease", "max_backoff", "shutdown_timeout", "http", "api", "sites", NULL,
+		"workers", "lease", "max_backoff", "shutdown_timeout", "run_history_days", "http",
+		"api", "sites", NULL,
 	};
 	struct parse p = { path, errs, 0 };
 	config_t lc;
@@ -679,6 +681,7 @@ int ll_config_load(const char *path, struct ll_config *cfg,
 	get_int(&p, root, "lease", 2, 86400, &cfg->lease_s);
 	get_int(&p, root, "max_backoff", 1, 31 * 86400, &cfg->max_backoff_s);
 	get_int(&p, root, "shutdown_timeout", 1, 3600, &cfg->shutdown_timeout_s);
+	get_int(&p, root, "run_history_days", 1, 36600, &cfg->run_history_days);
 	if ((s = get_string(&p, root, "log_level", 0))) {
 		static const char *const names[] = { "error", "warning", "notice", "info", "debug" };
 		int found = 0;

@@ -95,6 +95,7 @@ struct ll_config {
 	int64_t lease_s;          /* lease length, renewed per committed page */
 	int64_t max_backoff_s;    /* cap of the failure backoff */
 	int64_t shutdown_timeout_s; /* how long SIGTERM waits for running pages */
+	int64_t run_history_days; /* raw sync_runs kept; older ones only in totals */
 	int log_level;
 	struct ll_http_policy http;
 	struct ll_api_conf api;

@@ -37,7 +37,7 @@ static void release(const struct ll_sync_context *ctx, const struct ll_claim *c,
 	for (int64_t wait_ms = 500, waited = 0;; waited += wait_ms, wait_ms *= 2) {
 		if (ll_db_ensure(ctx->db, err, sizeof err) == 0 &&
 		    ll_schedule_finish(ctx->db, opt->lease, c->integration_id, status, after,
-				       backoff, err, sizeof err) == 0)
+				       backoff, ctx->cfg->run_history_days, err, sizeof err) == 0)
 			return;
 		if ((opt->stop && *opt->stop) || waited > RELEASE_PATIENCE_MS ||
 		    ll_sleep_ms(wait_ms, opt->stop) < 0)

@@ -160,17 +160,24 @@ int ll_schedule_renew(struct ll_db *db, const struct ll_lease *l,
 
 int ll_schedule_finish(struct ll_db *db, const struct ll_lease *l,
 		       int64_t integration_id, const char *status,
-		       int64_t after_s, int64_t backoff_s, char *err, size_t errlen)
+		       int64_t after_s, int64_t backoff_s, int64_t history_days,
+		       char *err, size_t errlen)
 {
-	char id[24], after[24], backoff[24];
-	const char *params[] = { id, l->owner, after, backoff, status };
+	char id[24], after[24], backoff[24], days[24];
+	const char *params[] = { id, l->owner, after, backoff, status, days };
 
 	snprintf(id, sizeof id, "%" PRId64, integration_id);
 	snprintf(after, sizeof after, "%" PRId64, after_s);
 	snprintf(backoff, sizeof backoff, "%" PRId64, backoff_s);
+	snprintf(days, sizeof days, "%" PRId64, history_days);
 	return ll_db_exec(db,
+			  "WITH pruned AS (DELETE FROM sync_runs r WHERE r.integration_id = $1 "
+			  " AND r.status <> 'running' "
+			  " AND r.finished_at < now() - make_interval(days => $6::int) "
+			  " AND r.started_at < (SELECT max(x.started_at) FROM sync_runs x "
+			  "  WHERE x.integration_id = r.integration_id AND x.stream = r.stream)) "
 			  "UPDATE site_integrations SET lease_owner = NULL, lease_until = NULL, "
 			  " next_run_at = now() + make_interval(secs => $3::bigint), "
 			  " backoff_s = $4::int, last_run_status = $5 "
-			  "WHERE id = $1 AND lease_owner = $2", 5, params, err, errlen);
+			  "WHERE id = $1 AND lease_owner = $2", 6, params, err, errlen);
 }

@@ -54,9 +54,13 @@ int ll_schedule_reap_local(struct ll_db *db, char *err, size_t errlen);
 /* Extend our lease; 0, or -1 when it is no longer ours. */
 int ll_schedule_renew(struct ll_db *db, const struct ll_lease *l,
 		      int64_t integration_id, char *err, size_t errlen);
-/* Release the lease and schedule the next run in `after_s` seconds. */
+/* Release the lease and schedule the next run in `after_s` seconds; in
+ * the same statement, delete the integration's finished runs older than
+ * history_days (already counted in sync_run_totals, migration 9), the
+ * latest of each stream kept. */
 int ll_schedule_finish(struct ll_db *db, const struct ll_lease *l,
 		       int64_t integration_id, const char *status,
-		       int64_t after_s, int64_t backoff_s, char *err, size_t errlen);
+		       int64_t after_s, int64_t backoff_s, int64_t history_days,
+		       char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * Typed access to a CRM's JSON, for providers (header-only, ABI 1.2).
+ * Typed access to a CRM's JSON, for providers (header-only, ABI 1.2),
+ * and the host-version check every provider's init makes.
  *
  * A member that is absent or JSON null is "not present", which is not an
  * error; a present member of another type is (-1), so a CRM that changes
@@ -143,6 +144,20 @@ static inline int ll_json_dollars(const struct ll_host_api *api, struct json_obj
 		return -1;
 	*present = 1;
 	return 0;
+}
+
+/* For init: LL_OK when the host speaks ABI LL_ABI_MAJOR at minor version
+ * `minor` or later; else LL_ERR_CONFIG with err saying what crm needs. */
+static inline enum ll_status ll_host_require(const struct ll_host_api *api, unsigned minor,
+					     const char *crm, char *err)
+{
+	unsigned major = LL_ABI_GET_MAJOR(api->abi_version), have = LL_ABI_GET_MINOR(api->abi_version);
+
+	if (major == LL_ABI_MAJOR && have >= minor)
+		return LL_OK;
+	snprintf(err, LL_ERR_MAX, "host ABI %u.%u is too old: %s needs %u.%u", major, have, crm,
+		 (unsigned)LL_ABI_MAJOR, minor);
+	return LL_ERR_CONFIG;
 }
 
 /* For map_record's failures: err = "<what> '<key>'", LL_ERR_DATA. */

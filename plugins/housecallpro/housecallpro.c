@@ -79,11 +79,8 @@ static enum ll_status hcp_init(const struct ll_host_api *api, struct ll_host *h,
 	struct hcp *s;
 
 	*state = NULL;
-	if (LL_ABI_GET_MAJOR(api->abi_version) != LL_ABI_MAJOR || !LL_HOST_HAS(api, http_ex)) {
-		snprintf(err, LL_ERR_MAX, "host ABI %u.%u is too old",
-			 LL_ABI_GET_MAJOR(api->abi_version), LL_ABI_GET_MINOR(api->abi_version));
+	if (ll_host_require(api, 2, "Housecall Pro", err) != LL_OK)
 		return LL_ERR_CONFIG;
-	}
 	s = calloc(1, sizeof *s);
 	if (!s) {
 		snprintf(err, LL_ERR_MAX, "out of memory");

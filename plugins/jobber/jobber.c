@@ -128,11 +128,8 @@ static enum ll_status jobber_init(const struct ll_host_api *api, struct ll_host 
 	struct jobber *s;
 
 	*state = NULL;
-	if (LL_ABI_GET_MAJOR(api->abi_version) != LL_ABI_MAJOR || !LL_HOST_HAS(api, http_defer)) {
-		snprintf(err, LL_ERR_MAX, "host ABI %u.%u is too old: Jobber needs 1.4",
-			 LL_ABI_GET_MAJOR(api->abi_version), LL_ABI_GET_MINOR(api->abi_version));
+	if (ll_host_require(api, 4, "Jobber", err) != LL_OK)
 		return LL_ERR_CONFIG;
-	}
 	s = calloc(1, sizeof *s);
 	if (!s) {
 		snprintf(err, LL_ERR_MAX, "out of memory");

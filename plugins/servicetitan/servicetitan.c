@@ -116,12 +116,8 @@ static enum ll_status st_init(const struct ll_host_api *api, struct ll_host *h, 
 	struct st *s;
 
 	*state = NULL;
-	if (LL_ABI_GET_MAJOR(api->abi_version) != LL_ABI_MAJOR || !LL_HOST_HAS(api, http_defer) ||
-	    LL_ABI_GET_MINOR(api->abi_version) < 5) {
-		snprintf(err, LL_ERR_MAX, "host ABI %u.%u is too old: ServiceTitan needs 1.5",
-			 LL_ABI_GET_MAJOR(api->abi_version), LL_ABI_GET_MINOR(api->abi_version));
+	if (ll_host_require(api, 6, "ServiceTitan", err) != LL_OK)
 		return LL_ERR_CONFIG;
-	}
 	s = calloc(1, sizeof *s);
 	if (!s) {
 		snprintf(err, LL_ERR_MAX, "out of memory");
