@@ -99,15 +99,15 @@ static int previous_window(struct ll_report *r)
  *
  * A customer is its merge target when it was merged (ServiceTitan's
  * mergedToId, one level): members holds the customer and everyone merged
- * into it, so jobs filed under either count as one customer's.
- *   is_new: a counted job with no counted job of the same customer on an
- *     earlier local date, or on the same date with a smaller external id
- *     (compared byte by byte); a job without a customer is new.
- *   ch: the job's own channel, or under $6 = 'first' the channel of the
- *     customer's earliest created live job (ties: smaller external id).
+ * into it (m: the site's merged customers, usually none, read once), so
+ * jobs filed under either count as one customer's.  One look-up of the
+ * customer's jobs (h) gives both:
+ *   first_counted: its counted job on the earliest local date, ties by
+ *     the smaller external id (compared byte by byte); a job is new when
+ *     it is that one, or has no customer;
+ *   first_ch: the channel of its earliest created live job (ties the
+ *     same), which every job of the customer takes under $6 = 'first'.
  */
-/* Columns of a job in either window; completed and canceled jobs are
- * read apart so each scan keeps to its partial index. */
 #define WINDOW_JOBS(predicate) \
 	" SELECT j.integration_id, j.external_id, j.status_class, j.amount_cents, j.resolved_at," \
 	"  j.lead_source_category, j.customer_external_id FROM jobs j" \
@@ -117,30 +117,29 @@ static int previous_window(struct ll_report *r)
 static const char jobs_sql[] =
 	"WITH w AS (" WINDOW_JOBS(LL_SQL_COUNTED_JOB("j")) " UNION ALL "
 	WINDOW_JOBS("j.status_class = 2 AND " LL_SQL_LIVE("j")) "),"
+	"m AS MATERIALIZED (SELECT c.integration_id, c.external_id, c.merged_into FROM customers c"
+	" WHERE c.integration_id IN (SELECT id FROM site_integrations WHERE site_id = $1)"
+	" AND c.merged_into IS NOT NULL),"
 	"k AS ("
-	" SELECT w.integration_id, w.external_id, w.status_class, w.amount_cents, w.resolved_at,"
-	"  w.lead_source_category,"
-	"  w.resolved_at >= ($2::date)::timestamp AT TIME ZONE $4 AS cur,"
+	" SELECT w.*, w.resolved_at >= ($2::date)::timestamp AT TIME ZONE $4 AS cur,"
 	"  CASE WHEN coalesce(w.customer_external_id, '') = '' THEN NULL"
-	"   ELSE ARRAY[coalesce(c.merged_into, w.customer_external_id)] || ARRAY("
-	"    SELECT o.external_id FROM customers o WHERE o.integration_id = w.integration_id"
-	"    AND o.merged_into = coalesce(c.merged_into, w.customer_external_id)) END AS members"
-	" FROM w LEFT JOIN customers c ON c.integration_id = w.integration_id"
-	"  AND c.external_id = w.customer_external_id),"
+	"   ELSE ARRAY[coalesce(mm.merged_into, w.customer_external_id)] || ARRAY("
+	"    SELECT o.external_id FROM m o WHERE o.integration_id = w.integration_id"
+	"    AND o.merged_into = coalesce(mm.merged_into, w.customer_external_id)) END AS members"
+	" FROM w LEFT JOIN m mm ON mm.integration_id = w.integration_id"
+	"  AND mm.external_id = w.customer_external_id),"
 	"f AS ("
 	" SELECT k.cur, k.status_class, k.amount_cents, k.members[1] AS cust,"
-	"  k.status_class = 1 AND (k.members IS NULL OR NOT EXISTS ("
-	"   SELECT 1 FROM jobs e WHERE e.integration_id = k.integration_id"
-	"   AND e.customer_external_id = ANY (k.members) AND " LL_SQL_COUNTED_JOB("e")
-	"   AND e.resolved_at < ((k.resolved_at AT TIME ZONE $4)::date + 1)::timestamp AT TIME ZONE $4"
-	"   AND (e.resolved_at < ((k.resolved_at AT TIME ZONE $4)::date)::timestamp AT TIME ZONE $4"
-	"    OR e.external_id COLLATE \"C\" < k.external_id COLLATE \"C\"))) AS is_new,"
-	"  CASE WHEN $6 = 'first' AND k.members IS NOT NULL THEN ("
-	"   SELECT t.lead_source_category FROM jobs t WHERE t.integration_id = k.integration_id"
-	"   AND t.customer_external_id = ANY (k.members) AND " LL_SQL_LIVE("t")
-	"   ORDER BY t.remote_created_at NULLS LAST, t.external_id COLLATE \"C\" LIMIT 1)"
+	"  k.status_class = 1 AND (k.members IS NULL OR h.first_counted = k.external_id) AS is_new,"
+	"  CASE WHEN $6 = 'first' AND k.members IS NOT NULL THEN h.first_ch"
 	"  ELSE k.lead_source_category END AS ch"
-	" FROM k) "
+	" FROM k LEFT JOIN LATERAL ("
+	"  SELECT (array_agg(t.lead_source_category ORDER BY t.remote_created_at NULLS LAST,"
+	"          t.external_id COLLATE \"C\"))[1] AS first_ch,"
+	"   (array_agg(t.external_id ORDER BY (t.resolved_at AT TIME ZONE $4)::date,"
+	"          t.external_id COLLATE \"C\") FILTER (WHERE t.status_class = 1))[1] AS first_counted"
+	"  FROM jobs t WHERE k.members IS NOT NULL AND t.integration_id = k.integration_id"
+	"  AND t.customer_external_id = ANY (k.members) AND " LL_SQL_LIVE("t") ") h ON true) "
 	"SELECT cur, ch, GROUPING(ch),"
 	" count(*) FILTER (WHERE status_class = 1),"
 	" coalesce(sum(amount_cents) FILTER (WHERE status_class = 1), 0)::bigint,"
