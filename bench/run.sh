@@ -100,23 +100,25 @@ sql "INSERT INTO sites SELECT 'b-' || i, 'Site ' || i, 'elite', 'America/Chicago
      INSERT INTO site_integrations (site_id, provider) SELECT 'b-' || i, 'housecallpro' FROM generate_series(1, 100) i;
      INSERT INTO jobs (integration_id, external_id, status_class, amount_cents, resolved_at, remote_created_at,
                        remote_updated_at, customer_external_id, lead_source_raw, lead_source_category, raw)
-     SELECT (SELECT min(id) FROM site_integrations) + (g % 100), 'job_' || g,
-            CASE WHEN g % 10 < 8 THEN 1 WHEN g % 10 = 8 THEN 0 ELSE 2 END,
-            5000 + (g * 7919) % 200000, t.at, t.at - interval '3 days', now(), 'c_' || (g % 300000), 'src',
-            (ARRAY['website','google','social','repeat_customer','ai_phone','referral','direct','unknown'])[1 + g % 8],
+     SELECT (SELECT min(id) FROM site_integrations WHERE site_id LIKE 'b-%') + (g % 100), 'job_' || g,
+            CASE WHEN (g / 100) % 10 < 8 THEN 1 WHEN (g / 100) % 10 = 8 THEN 0 ELSE 2 END,
+            5000 + (g * 7919) % 200000, t.at, t.at - interval '3 days', now(), 'c_' || ((g / 100) % 3000), 'src',
+            (ARRAY['website','google','social','repeat_customer','ai_phone','referral','direct','unknown'])[1 + (g / 100) % 8],
             '{}'::jsonb
      FROM generate_series(1::bigint, 1000000::bigint) g,
           LATERAL (SELECT now() - ((g * 104729) % (3 * 365 * 86400)) * interval '1 second' AS at) t;
      -- Estimates and spend, for the full metric report (section 4c).
      INSERT INTO estimates (integration_id, external_id, status_class, remote_created_at, lead_source_category, raw)
-     SELECT (SELECT min(id) FROM site_integrations) + (g % 100), 'est_' || g, (g % 3 = 0)::int,
-            now() - ((g * 7907) % (3 * 365 * 86400)) * interval '1 second',
-            (ARRAY['website','google','social','repeat_customer','ai_phone','referral','direct','unknown'])[1 + g % 8], '{}'
+     SELECT (SELECT min(id) FROM site_integrations WHERE site_id LIKE 'b-%') + (g % 100), 'est_' || g,
+            ((g / 100) % 3 = 0)::int, now() - ((g * 7907) % (3 * 365 * 86400)) * interval '1 second',
+            (ARRAY['website','google','social','repeat_customer','ai_phone','referral','direct','unknown'])[1 + (g / 100) % 8], '{}'
      FROM generate_series(1::bigint, 300000::bigint) g;
      INSERT INTO spend (site_id, channel, month, amount_cents)
      SELECT 'b-' || i, ch, date_trunc('month', now() - k * interval '1 month')::date, 150000
-     FROM generate_series(1, 100) i, generate_series(0, 36) k, unnest(ARRAY['google','social','website','ai_phone']) ch;
-     ANALYZE;" >/dev/null
+     FROM generate_series(1, 100) i, generate_series(0, 36) k, unnest(ARRAY['google','social','website','ai_phone']) ch;" >/dev/null
+# As autovacuum leaves a table in service: visibility map set, so the
+# report's index-only scans read no heap.
+sql "VACUUM ANALYZE" >/dev/null
 for variant in report report-noindex; do
 	"$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pgbench" -n -f "$LL_ROOT/bench/$variant.sql" -t 400 -c 1 -l --log-prefix="$WORK/$variant" "$DB" >"$WORK/$variant.pgbench" 2>&1
 	sort -n -k3 "$WORK/$variant".* | awk '{ v[NR] = $3 / 1000 } END { printf "%.2f %.2f\n", v[int(NR * 0.5)], v[int(NR * 0.95)] }' >"$WORK/$variant.pct"

@@ -25,8 +25,15 @@ ALTER TABLE estimates ADD COLUMN job_external_id text;
 ALTER TABLE employees ADD COLUMN job_external_id text;
 ALTER TABLE campaigns ADD COLUMN job_external_id text;
 
--- New or repeat and first touch find a customer's jobs (a handful each)
--- through jobs_customer_idx (migration 3).
+-- New or repeat and first touch read a customer's jobs (a handful each)
+-- once per job of the window: migration 3's index on the customer becomes
+-- one that answers from the index alone, for live jobs (the customer list
+-- reads only those too).
+DROP INDEX jobs_customer_idx;
+CREATE INDEX jobs_customer_idx ON jobs (integration_id, customer_external_id)
+    INCLUDE (status_class, resolved_at, remote_created_at, external_id,
+             lead_source_category, amount_cents)
+    WHERE NOT deleted AND vanished_at IS NULL;
 -- Cancellations in a window.
 CREATE INDEX jobs_canceled_idx ON jobs (integration_id, resolved_at)
     WHERE status_class = 2 AND NOT deleted AND vanished_at IS NULL;

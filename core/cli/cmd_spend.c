@@ -54,6 +54,7 @@ static int spend_set(struct ll_cli *cli, const char *site, const char *channel,
 static int spend_import(struct ll_cli *cli, const char *site, const char *path)
 {
 	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	const char *name = in == stdin ? "standard input" : path;
 	struct ll_spend_entry *v;
 	char err[1024];
 	size_t n;
@@ -67,10 +68,10 @@ static int spend_import(struct ll_cli *cli, const char *site, const char *path)
 	if (in != stdin)
 		fclose(in);
 	if (rc < 0) {
-		ll_error("%s: %s; nothing was imported", path, err);
+		ll_error("%s: %s; nothing was imported", name, err);
 		return LL_EXIT_RUNTIME;
 	}
-	rc = store(cli, site, v, n, path);
+	rc = store(cli, site, v, n, name);
 	free(v);
 	return rc;
 }

@@ -157,17 +157,26 @@ static void change(int64_t now, int64_t before, char *out, size_t len)
 		 mag % 10);
 }
 
-/* The figures table_columns shows, by index into figure_list. */
+/* The table's columns: a title over the figure of that key. */
 static const struct column {
 	const char *title;
-	int figure;
+	const char *key;
 	int width;
 } attribution_columns[] = {
-	{ "avg ticket", 3, 10 }, { "new", 4, 5 },      { "repeat", 6, 6 },
-	{ "repeat rev", 7, 11 }, { "est", 10, 5 },     { "won", 11, 4 },
-	{ "close", 12, 5 },      { "canceled", 13, 8 }, { "cancel", 14, 6 },
+	{ "avg ticket", "avg_ticket_cents", 10 },
+	{ "new", "new_customer_jobs", 5 },
+	{ "repeat", "repeat_jobs", 6 },
+	{ "repeat rev", "repeat_revenue_cents", 11 },
+	{ "est", "estimates_given", 5 },
+	{ "won", "estimates_won", 4 },
+	{ "close", "close_rate", 5 },
+	{ "canceled", "canceled_jobs", 8 },
+	{ "cancel", "cancel_rate", 6 },
 }, spend_columns[] = {
-	{ "spend", 15, 11 }, { "cost/job", 16, 9 }, { "cost/new", 17, 9 }, { "ROAS", 18, 6 },
+	{ "spend", "spend_cents", 11 },
+	{ "cost/job", "cost_per_job_cents", 9 },
+	{ "cost/new", "cost_per_new_customer_cents", 9 },
+	{ "ROAS", "roas", 6 },
 };
 
 static void columns_header(FILE *out, const struct column *c, size_t n, const char *last)
@@ -187,7 +196,11 @@ static void columns_row(FILE *out, const char *name, const struct ll_report_figu
 	figure_list(x, figs);
 	fprintf(out, "%-16s", name);
 	for (size_t i = 0; i < n; i++) {
-		shown(&figs[c[i].figure], text, sizeof text);
+		int k = 0;
+
+		while (k + 1 < FIGURES && strcmp(figs[k].key, c[i].key) != 0)
+			k++;
+		shown(&figs[k], text, sizeof text);
 		fprintf(out, " %*s", c[i].width, text);
 	}
 }

@@ -29,10 +29,13 @@ static void log_notice(void *arg, const char *message)
 	ll_log(LL_LOG_WARNING, "database: %.*s", (int)n, message);
 }
 
+/* Every statement serves one site: parallel workers cost more to start
+ * (several milliseconds) than the few hundred rows a report reads. */
 static int session_setup(struct ll_db *db, char *err, size_t errlen)
 {
 	return ll_db_exec(db,
 			  "SELECT set_config('statement_timeout', '300s', false), "
+			  "set_config('max_parallel_workers_per_gather', '0', false), "
 			  "set_config('lock_timeout', '30s', false), "
 			  "set_config('idle_in_transaction_session_timeout', '300s', false), "
 			  "set_config('application_name', 'leadledger', false), "
