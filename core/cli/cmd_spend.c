@@ -76,6 +76,12 @@ static int spend_import(struct ll_cli *cli, const char *site, const char *path)
 	return rc;
 }
 
+/* A member of a spend row as text (borrowed from the row). */
+static const char *text(struct json_object *row, const char *key)
+{
+	return json_object_get_string(json_object_object_get(row, key));
+}
+
 static int spend_list(struct ll_cli *cli, const char *site, enum ll_report_format fmt)
 {
 	struct json_object *arr;
@@ -95,14 +101,13 @@ static int spend_list(struct ll_cli *cli, const char *site, enum ll_report_forma
 			       "amount");
 		for (size_t i = 0; i < json_object_array_length(arr); i++) {
 			struct json_object *o = json_object_array_get_idx(arr, i);
-#define F(k) json_object_get_string(json_object_object_get(o, k))
+
 			if (fmt == LL_FORMAT_CSV)
-				printf("%s,%s,%s,%s,%s\n", F("site"), F("month"), F("channel"),
-				       F("source"), F("amount_cents"));
+				printf("%s,%s,%s,%s,%s\n", text(o, "site"), text(o, "month"),
+				       text(o, "channel"), text(o, "source"), text(o, "amount_cents"));
 			else
-				printf("%-20s %-7s %-16s %-8s %14s\n", F("site"), F("month"),
-				       F("channel"), F("source"), F("amount"));
-#undef F
+				printf("%-20s %-7s %-16s %-8s %14s\n", text(o, "site"), text(o, "month"),
+				       text(o, "channel"), text(o, "source"), text(o, "amount"));
 		}
 	}
 	json_object_put(arr);
