@@ -147,7 +147,12 @@ windows_match "after the sweep"
 
 # --- tokens renewed mid-sync while the token endpoint throttles ---
 TOKENS=$(stat tokens)
-st_get "/_sim/config?token_ttl=2&token_limit=3&export_size=40" >/dev/null
+# Tokens that live 2 s, three a minute.  Under valgrind one page takes
+# seconds and three 2-second tokens a minute cannot carry a run: tokens
+# live 30 s there, and whether the endpoint throttles is left to chance.
+TTL=2
+[ "${LL_VALGRIND:-0}" = 1 ] && TTL=30
+st_get "/_sim/config?token_ttl=$TTL&token_limit=3&export_size=40" >/dev/null
 st_get /_sim/expire >/dev/null
 st_get "/_sim/mutate?jobs=300&seed=8" >/dev/null
 sync_until_ok
@@ -155,7 +160,9 @@ ok $? "incremental sync through expiring tokens and a throttled token endpoint"
 "${LL[@]}" sync --full >>"$WORK/ll.log" 2>&1 || sync_until_ok
 ok $? "a full sweep through the same"
 ge "$(stat tokens)" "$((TOKENS + 3))" "tokens were renewed mid-sync"
-ge "$(stat token_429)" 1 "the token endpoint throttled, and the host waited"
+if [ "${LL_VALGRIND:-0}" != 1 ]; then
+	ge "$(stat token_429)" 1 "the token endpoint throttled, and the host waited"
+fi
 windows_match "after renewals under pressure"
 
 # --- 429s with an HTTP-date Retry-After, and 5xx ---
