@@ -160,6 +160,20 @@ static inline enum ll_status ll_host_require(const struct ll_host_api *api, unsi
 	return LL_ERR_CONFIG;
 }
 
+/* Whether text a CRM sent (an id, a continuation token) may go into a URL
+ * or query: 1 to max-1 bytes, every one a letter, a digit or one of
+ * extra.  Anything else never reaches the CRM. */
+static inline int ll_text_within(const char *text, size_t max, const char *extra)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	size_t n = strlen(text);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strchr(alnum, text[i]) && !strchr(extra, text[i]))
+			return 0;
+	return n > 0 && n < max;
+}
+
 /* For map_record's failures: err = "<what> '<key>'", LL_ERR_DATA. */
 static inline enum ll_status ll_json_fail(char *err, const char *what, const char *key)
 {

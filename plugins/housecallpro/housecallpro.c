@@ -206,15 +206,6 @@ static enum ll_status hcp_fetch_page(void *state, const struct ll_fetch *rq,
 	return LL_OK;
 }
 
-/* Record ids are a prefix and hex; anything else never reaches a URL. */
-static int url_safe(const char *id)
-{
-	size_t n = strlen(id);
-
-	return n > 0 && n < 128 && strspn(id, "abcdefghijklmnopqrstuvwxyz"
-				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
-}
-
 static enum ll_status hcp_fetch_record(void *state, const struct ll_stream_def *stream,
 				       const char *external_id, struct json_object **raw,
 				       char *err)
@@ -226,7 +217,8 @@ static enum ll_status hcp_fetch_record(void *state, const struct ll_stream_def *
 	int n;
 
 	*raw = NULL;
-	if (!url_safe(external_id)) {
+	/* Record ids are a prefix and hex. */
+	if (!ll_text_within(external_id, 128, "_-")) {
 		snprintf(err, LL_ERR_MAX, "id '%.64s' is not a Housecall Pro id", external_id);
 		return LL_ERR_DATA;
 	}

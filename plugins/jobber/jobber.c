@@ -350,15 +350,6 @@ static enum ll_status jobber_fetch_page(void *state, const struct ll_fetch *rq,
 	return LL_OK;
 }
 
-/* Ids are base64 ("Z2lkOi8vSm9iYmVyL0pvYi84MTIzNDU2Nw=="). */
-static int id_safe(const char *id)
-{
-	size_t n = strlen(id);
-
-	return n > 0 && n < 128 && strspn(id, "abcdefghijklmnopqrstuvwxyz"
-				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=_-") == n;
-}
-
 static enum ll_status jobber_fetch_record(void *state, const struct ll_stream_def *stream,
 					  const char *external_id, struct json_object **raw,
 					  char *err)
@@ -370,7 +361,7 @@ static enum ll_status jobber_fetch_record(void *state, const struct ll_stream_de
 	enum ll_status st;
 
 	*raw = NULL;
-	if (!sel || !sel->record || !id_safe(external_id)) {
+	if (!sel || !sel->record || /* base64 ids */ !ll_text_within(external_id, 128, "+/=_-")) {
 		snprintf(err, LL_ERR_MAX, "%s: no look-up by id '%.64s'", stream->name, external_id);
 		return LL_ERR_DATA;
 	}

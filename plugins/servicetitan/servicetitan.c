@@ -181,15 +181,6 @@ static int url_of(struct st *s, const char *module, const char *resource, const 
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-/* The query string value of a continuation token or date: [A-Za-z0-9-_.:]. */
-static int token_safe(const char *t)
-{
-	size_t n = strlen(t);
-
-	return n < 256 && strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				 "0123456789-_.:=") == n;
-}
-
 /* A full sweep: the list endpoint, pages in Id order, the count given. */
 static enum ll_status fetch_list(struct st *s, const struct ll_fetch *rq, const struct endpoint *e,
 				 struct ll_page *page, char *err)
@@ -253,7 +244,8 @@ static enum ll_status fetch_export(struct st *s, const struct ll_fetch *rq,
 		gmtime_r(&t, &tm);
 		strftime(from, sizeof from, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
-	if (!token_safe(from)) {
+	/* A continuation token or a date: none, or [A-Za-z0-9-_.:=]. */
+	if (from[0] && !ll_text_within(from, 256, "-_.:=")) {
 		snprintf(err, LL_ERR_MAX, "%s: continuation token is not safe to send", rq->stream->name);
 		return LL_ERR_DATA;
 	}
@@ -267,7 +259,7 @@ static enum ll_status fetch_export(struct st *s, const struct ll_fetch *rq,
 	data = ll_json_array(rs.json, "data");
 	if (!data || ll_json_bool(rs.json, "hasMore", &more, &present) < 0 || !present ||
 	    ll_json_string(rs.json, "continueFrom", &next) < 0 || !next || !next[0] ||
-	    strlen(next) >= LL_CURSOR_MAX || !token_safe(next)) {
+	    !ll_text_within(next, LL_CURSOR_MAX < 256 ? LL_CURSOR_MAX : 256, "-_.:=")) {
 		s->api->http_response_release(&rs);
 		snprintf(err, LL_ERR_MAX, "%s export from '%.64s': not a ServiceTitan export page "
 			 "(data, hasMore, continueFrom)", rq->stream->name, from);
