@@ -86,21 +86,32 @@ int ll_checkpoint_begin(struct ll_db *db, struct ll_checkpoint *cp, int64_t full
 	PGresult *res;
 	int rc;
 
-	if (ll_db_exec(db, "INSERT INTO sync_state (integration_id, stream) VALUES ($1, $2) "
-		       "ON CONFLICT DO NOTHING", 2, p, err, errlen) < 0)
-		return -1;
 	/* Columns: 0 run_mode, 1 cursor, 2 sweep_id, 3 run_id, 4 watermark,
-	 * 5 resume_cursor, 6 a sweep is due, 7 sweep_total_first. */
-	res = ll_db_query(db,
-			  "SELECT run_mode, cursor, sweep_id, run_id, "
-			  " (extract(epoch FROM watermark) * 1000000)::bigint, resume_cursor, "
-			  " sweep_again OR ($3::bigint > 0 AND (last_full_sweep_at IS NULL OR "
-			  "   now() - last_full_sweep_at >= make_interval(secs => $3::bigint))), "
-			  " sweep_total_first "
-			  "FROM sync_state WHERE integration_id = $1 AND stream = $2",
-			  3, p, err, errlen);
+	 * 5 resume_cursor, 6 a sweep is due, 7 sweep_total_first.  A stream's
+	 * row is made by its first run only, so later runs cost one statement. */
+	static const char state_sql[] =
+		"SELECT run_mode, cursor, sweep_id, run_id, "
+		" (extract(epoch FROM watermark) * 1000000)::bigint, resume_cursor, "
+		" sweep_again OR ($3::bigint > 0 AND (last_full_sweep_at IS NULL OR "
+		"   now() - last_full_sweep_at >= make_interval(secs => $3::bigint))), "
+		" sweep_total_first "
+		"FROM sync_state WHERE integration_id = $1 AND stream = $2";
+
+	res = ll_db_query(db, state_sql, 3, p, err, errlen);
+	if (res && PQntuples(res) == 0) {
+		PQclear(res);
+		res = NULL;
+		if (ll_db_exec(db, "INSERT INTO sync_state (integration_id, stream) VALUES ($1, $2) "
+			       "ON CONFLICT DO NOTHING", 2, p, err, errlen) == 0)
+			res = ll_db_query(db, state_sql, 3, p, err, errlen);
+	}
 	if (!res)
 		return -1;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		snprintf(err, errlen, "sync_state of %s/%s vanished", cp->iid, cp->stream);
+		return -1;
+	}
 	cp->has_watermark = !PQgetisnull(res, 0, 4);
 	cp->watermark_us = col_int(res, 4);
 	cp->resumed = 0;
@@ -115,21 +126,25 @@ int ll_checkpoint_begin(struct ll_db *db, struct ll_checkpoint *cp, int64_t full
 		const char *r[] = { cp->iid, cp->stream, cp->full ? "full" : "incremental",
 				    cp->has_watermark ? wm : NULL, cp->cursor, runner };
 
+		/* The run's row and the state's pointer to it, in one statement. */
 		res = ll_db_query(db,
-				  "INSERT INTO sync_runs (integration_id, stream, mode, watermark_before, "
-				  "first_cursor, runner) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+				  "WITH run AS (INSERT INTO sync_runs (integration_id, stream, mode, "
+				  " watermark_before, first_cursor, runner) "
+				  " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id) "
+				  "UPDATE sync_state s SET run_id = run.id FROM run "
+				  "WHERE s.integration_id = $1 AND s.stream = $2 RETURNING run.id",
 				  6, r, err, errlen);
 	}
 	if (!res)
 		return -1;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		snprintf(err, errlen, "sync_state of %s/%s vanished", cp->iid, cp->stream);
+		return -1;
+	}
 	snprintf(cp->run_id, sizeof cp->run_id, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
-	{
-		const char *r[] = { cp->iid, cp->stream, cp->run_id };
-
-		return ll_db_exec(db, "UPDATE sync_state SET run_id = $3 WHERE integration_id = $1 "
-				  "AND stream = $2", 3, r, err, errlen);
-	}
+	return 0;
 }
 
 int ll_checkpoint_lock(struct ll_db *db, const struct ll_checkpoint *cp, char *err,
@@ -151,53 +166,75 @@ int ll_checkpoint_lock(struct ll_db *db, const struct ll_checkpoint *cp, char *e
 	return 0;
 }
 
-int ll_checkpoint_page(struct ll_db *db, struct ll_checkpoint *cp, const char *next_cursor,
-		       int64_t newest_us, int64_t first_total, char *err, size_t errlen)
+/* The run's counters as parameters $1 (the run) to $13, then up to
+ * COUNTER_EXTRA more from $14, for the statements that write them. */
+#define COUNTERS_SET \
+	"api_calls = $2, http_429 = $3, retries = $4, pages = $5, records_fetched = $6, " \
+	"rows_inserted = $7, rows_updated = $8, remote_total = $9, rows_vanished = $10, " \
+	"sweep_unseen = $11, sweep_recovered = $12, rechanneled = $13"
+#define COUNTER_PARAMS 13
+#define COUNTER_EXTRA 5
+
+struct counter_params {
+	struct num_param v[COUNTER_PARAMS - 1];
+	const char *p[COUNTER_PARAMS + COUNTER_EXTRA];
+};
+
+static void counter_params(struct counter_params *out, const char *run_id,
+			   const struct ll_run_counters *c)
 {
+	const int64_t v[COUNTER_PARAMS - 1] = {
+		c->api_calls, c->http_429, c->retries, c->pages, c->records, c->inserted,
+		c->updated,
+		c->remote_total,  /* NULL when unknown */
+		c->vanished,
+		c->sweep_unseen,  /* NULL outside sweeps */
+		c->sweep_recovered, c->rechanneled,
+	};
+
+	memset(out->p, 0, sizeof out->p);
+	out->p[0] = run_id;
+	for (int i = 0; i < COUNTER_PARAMS - 1; i++)
+		out->p[i + 1] = num(&out->v[i], v[i]);
+}
+
+int ll_checkpoint_page(struct ll_db *db, struct ll_checkpoint *cp, const char *next_cursor,
+		       int64_t newest_us, int64_t first_total, const struct ll_run_counters *c,
+		       char *err, size_t errlen)
+{
+	struct counter_params q;
 	struct num_param total;
 	char newest[40];
-	const char *p[5] = { cp->iid, cp->stream, next_cursor, NULL, num(&total, first_total) };
 
+	counter_params(&q, cp->run_id, c);
+	q.p[13] = cp->iid;
+	q.p[14] = cp->stream;
+	q.p[15] = next_cursor;
 	if (newest_us != INT64_MIN) {
 		ll_format_time(newest_us, newest, sizeof newest);
-		p[3] = newest;
+		q.p[16] = newest;
 	}
-	if (ll_db_exec(db, "UPDATE sync_state SET cursor = $3, updated_at = now(), "
-		       "newest_seen = GREATEST(newest_seen, $4::timestamptz), "
-		       "sweep_total_first = COALESCE($5::bigint, sweep_total_first) "
-		       "WHERE integration_id = $1 AND stream = $2", 5, p, err, errlen) < 0)
+	q.p[17] = num(&total, first_total);
+	if (ll_db_exec(db, "WITH run AS (UPDATE sync_runs SET " COUNTERS_SET " WHERE id = $1) "
+		       "UPDATE sync_state SET cursor = $16, updated_at = now(), "
+		       "newest_seen = GREATEST(newest_seen, $17::timestamptz), "
+		       "sweep_total_first = COALESCE($18::bigint, sweep_total_first) "
+		       "WHERE integration_id = $14 AND stream = $15", 18, q.p, err, errlen) < 0)
 		return -1;
 	if (first_total >= 0)
 		cp->total_first = first_total;
 	return 0;
 }
 
-int ll_checkpoint_counters(struct ll_db *db, const struct ll_checkpoint *cp,
-			   const struct ll_run_counters *c, char *err, size_t errlen)
+/* The run's counters alone, for a run that ends early. */
+static int write_counters(struct ll_db *db, const struct ll_checkpoint *cp,
+			  const struct ll_run_counters *c, char *err, size_t errlen)
 {
-	struct num_param v[12];
-	const char *p[] = {
-		cp->run_id,                         /* $1 */
-		num(&v[0], c->api_calls),           /* $2 */
-		num(&v[1], c->http_429),            /* $3 */
-		num(&v[2], c->retries),             /* $4 */
-		num(&v[3], c->pages),               /* $5 */
-		num(&v[4], c->records),             /* $6 */
-		num(&v[5], c->inserted),            /* $7 */
-		num(&v[6], c->updated),             /* $8 */
-		num(&v[7], c->remote_total),        /* $9, NULL when unknown */
-		num(&v[8], c->vanished),            /* $10 */
-		num(&v[9], c->sweep_unseen),        /* $11, NULL outside sweeps */
-		num(&v[10], c->sweep_recovered),    /* $12 */
-		num(&v[11], c->rechanneled),        /* $13 */
-	};
+	struct counter_params q;
 
-	return ll_db_exec(db,
-			  "UPDATE sync_runs SET api_calls = $2, http_429 = $3, retries = $4, "
-			  "pages = $5, records_fetched = $6, rows_inserted = $7, rows_updated = $8, "
-			  "remote_total = $9, rows_vanished = $10, sweep_unseen = $11, "
-			  "sweep_recovered = $12, rechanneled = $13 WHERE id = $1",
-			  (int)(sizeof p / sizeof p[0]), p, err, errlen);
+	counter_params(&q, cp->run_id, c);
+	return ll_db_exec(db, "UPDATE sync_runs SET " COUNTERS_SET " WHERE id = $1",
+			  COUNTER_PARAMS, q.p, err, errlen);
 }
 
 int ll_checkpoint_finish(struct ll_db *db, const struct ll_checkpoint *cp, int64_t overlap_s,
@@ -208,7 +245,7 @@ int ll_checkpoint_finish(struct ll_db *db, const struct ll_checkpoint *cp, int64
 	struct num_param ov;
 	const char *p[] = { cp->iid, cp->stream, num(&ov, overlap_s), resume_cursor,
 			    cp->full ? "t" : "f", sweep_again ? "t" : "f" };
-	const char *r[] = { cp->run_id, cp->iid, cp->stream, flag };
+	struct counter_params q;
 
 	if (ll_db_exec(db,
 		       "UPDATE sync_state SET "
@@ -221,14 +258,17 @@ int ll_checkpoint_finish(struct ll_db *db, const struct ll_checkpoint *cp, int64
 		       " sweep_total_first = NULL, "
 		       " last_success_at = now(), last_error = NULL, updated_at = now() "
 		       "WHERE integration_id = $1 AND stream = $2",
-		       (int)(sizeof p / sizeof p[0]), p, err, errlen) < 0 ||
-	    ll_checkpoint_counters(db, cp, c, err, errlen) < 0)
+		       (int)(sizeof p / sizeof p[0]), p, err, errlen) < 0)
 		return -1;
+	counter_params(&q, cp->run_id, c);
+	q.p[13] = cp->iid;
+	q.p[14] = cp->stream;
+	q.p[15] = flag;
 	return ll_db_exec(db,
-			  "UPDATE sync_runs r SET status = 'success', finished_at = now(), "
-			  " watermark_after = s.watermark, flag = $4 "
-			  "FROM sync_state s WHERE r.id = $1 AND s.integration_id = $2 "
-			  "AND s.stream = $3", (int)(sizeof r / sizeof r[0]), r, err, errlen);
+			  "UPDATE sync_runs r SET " COUNTERS_SET ", status = 'success', "
+			  " finished_at = now(), watermark_after = s.watermark, flag = $16 "
+			  "FROM sync_state s WHERE r.id = $1 AND s.integration_id = $14 "
+			  "AND s.stream = $15", 16, q.p, err, errlen);
 }
 
 void ll_checkpoint_fail(struct ll_db *db, const struct ll_checkpoint *cp, const char *status,
@@ -243,7 +283,7 @@ void ll_checkpoint_fail(struct ll_db *db, const struct ll_checkpoint *cp, const 
 	if (!cp->run_id[0])
 		return; /* the run never began: nothing to record */
 	if (ll_db_ensure(db, err, sizeof err) < 0 ||
-	    ll_checkpoint_counters(db, cp, c, err, sizeof err) < 0 ||
+	    write_counters(db, cp, c, err, sizeof err) < 0 ||
 	    ll_db_exec(db, "UPDATE sync_runs SET status = $2, error = $3, finished_at = now() "
 		       "WHERE id = $1", 3, r, err, sizeof err) < 0 ||
 	    ll_db_exec(db, "UPDATE sync_state SET last_error = $3, updated_at = now() "

@@ -63,13 +63,12 @@ int ll_checkpoint_lock(struct ll_db *db, const struct ll_checkpoint *cp, char *e
 		       size_t errlen);
 
 /* A committed page: the next cursor, the newest updated_at it held
- * (INT64_MIN: none) and, on the first page of a sweep, the CRM's count
- * (-1: not the first page, or unknown). */
+ * (INT64_MIN: none), on the first page of a sweep the CRM's count (-1:
+ * not the first page, or unknown), and the run's counters so far; one
+ * statement, in the page's transaction. */
 int ll_checkpoint_page(struct ll_db *db, struct ll_checkpoint *cp, const char *next_cursor,
-		       int64_t newest_us, int64_t first_total, char *err, size_t errlen);
-
-int ll_checkpoint_counters(struct ll_db *db, const struct ll_checkpoint *cp,
-			   const struct ll_run_counters *c, char *err, size_t errlen);
+		       int64_t newest_us, int64_t first_total, const struct ll_run_counters *c,
+		       char *err, size_t errlen);
 
 /* The run finished: watermark = max(old, min(run start, newest seen) -
  * overlap_s), the resume cursor kept for the next incremental run, the

@@ -33,6 +33,7 @@ static void log_notice(void *arg, const char *message)
  * (several milliseconds) than the few hundred rows a report reads. */
 static int session_setup(struct ll_db *db, char *err, size_t errlen)
 {
+	db->session_objects = 0;
 	return ll_db_exec(db,
 			  "SELECT set_config('statement_timeout', '300s', false), "
 			  "set_config('max_parallel_workers_per_gather', '0', false), "

@@ -18,6 +18,14 @@
 
 struct ll_db {
 	PGconn *conn;
+	/* Session-local objects (temporary tables) this session holds, one
+	 * bit each; a connect or reconnect clears them. */
+	unsigned session_objects;
+};
+
+enum {
+	LL_DB_SESSION_STAGE = 1u << 0, /* store.c: ll_stage */
+	LL_DB_SESSION_KNOWN = 1u << 1, /* schedule.c: ll_known */
 };
 
 int ll_db_connect(struct ll_db *db, const char *conninfo, char *err,

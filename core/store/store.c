@@ -143,7 +143,12 @@ static const char stage_ddl[] =
 
 int ll_store_stage(struct ll_db *db, char *err, size_t errlen)
 {
-	return ll_db_exec(db, stage_ddl, 0, NULL, err, errlen);
+	if (db->session_objects & LL_DB_SESSION_STAGE)
+		return 0;
+	if (ll_db_exec(db, stage_ddl, 0, NULL, err, errlen) < 0)
+		return -1;
+	db->session_objects |= LL_DB_SESSION_STAGE;
+	return 0;
 }
 
 /* One field in COPY's text format: \N for NULL, backslash escapes for the

@@ -55,9 +55,10 @@ int ll_entity_depends(enum ll_entity e);
  * one on a tie).  Returns the new count; dropped rows are released. */
 size_t ll_store_dedupe(struct ll_store_row *rows, size_t n);
 
-/* Create the session's staging table if missing: once per connection
- * session before the first upsert (idempotent; a reconnect needs it again).
- * 0, or -1 with err filled. */
+/* Create the session's staging table if this session lacks it (after a
+ * connect or reconnect): call it before upserts, outside a transaction,
+ * as often as convenient; it costs a statement once per session.  0, or
+ * -1 with err filled. */
 int ll_store_stage(struct ll_db *db, char *err, size_t errlen);
 
 /* Append the COPY text of rows (de-duplicated) to out.  Touches no

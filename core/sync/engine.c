@@ -45,6 +45,7 @@ struct stream_run {
 	char flag[400];
 	struct ll_http_stats http_before;
 	int64_t started_ms;
+	struct ll_lease_hold *lease; /* the integration's, shared by its streams */
 };
 
 /* The HTTP counters of this run so far. */
@@ -71,8 +72,7 @@ static int commit_page(struct stream_run *sr, const struct ll_mapped_page *mp,
 	int64_t ins = 0, upd = 0, rech = 0;
 
 	if (ll_db_begin(db, err, errlen) < 0 || ll_checkpoint_lock(db, &sr->cp, err, errlen) < 0 ||
-	    (sr->opt->lease && ll_schedule_renew(db, sr->opt->lease, sr->host->integration_id,
-						 err, errlen) < 0) ||
+	    ll_schedule_renew(db, sr->lease, err, errlen) < 0 ||
 	    ll_store_upsert(db, sr->map.stream->entity, sr->host->integration_id,
 			    sr->cp.full ? sr->cp.sweep_id : 0, &mp->copy, mp->n_rows, &ins, &upd,
 			    err, errlen) < 0)
@@ -82,14 +82,13 @@ static int commit_page(struct stream_run *sr, const struct ll_mapped_page *mp,
 			     &rech, err, errlen) < 0)
 		goto fail;
 	LL_FAULT_POINT("page_after_upsert");
-	if (ll_checkpoint_page(db, &sr->cp, next_cursor, mp->newest, first_total, err, errlen) < 0)
-		goto fail;
 	sr->c.pages++;
 	sr->c.inserted += ins;
 	sr->c.updated += upd;
 	sr->c.rechanneled += rech;
 	http_counters(sr);
-	if (ll_checkpoint_counters(db, &sr->cp, &sr->c, err, errlen) < 0 ||
+	if (ll_checkpoint_page(db, &sr->cp, next_cursor, mp->newest, first_total, &sr->c, err,
+			       errlen) < 0 ||
 	    ll_db_commit(db, err, errlen) < 0) {
 		sr->c.pages--;
 		sr->c.inserted -= ins;
@@ -120,7 +119,7 @@ static int finish_run(struct stream_run *sr, const char *resume_cursor, char *er
 {
 	struct ll_db *db = sr->ctx->db;
 	struct ll_sweep sw = {
-		.db = db, .db_lock = &sr->host->db_lock, .lease = sr->opt->lease, .map = &sr->map,
+		.db = db, .db_lock = &sr->host->db_lock, .lease = sr->lease, .map = &sr->map,
 		.cp = &sr->cp, .integration_id = sr->host->integration_id,
 		.total_last = sr->c.remote_total,
 		.confirm_max = host_int(sr, LL_HS_SWEEP_CONFIRM_MAX), .log_prefix = sr->host->prefix,
@@ -437,6 +436,7 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 	size_t errlen = sizeof res->error;
 	const struct ll_loaded_provider *lp = ll_providers_find(ctx->providers, ic->provider);
 	struct ll_integration_row row;
+	struct ll_lease_hold hold;
 	struct ll_host host;
 	struct ll_http_stats http;
 	struct ll_rules rules;
@@ -461,6 +461,7 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 				 "and reload", site->id, ic->provider);
 		return res->status = LL_RUN_FAILED;
 	}
+	ll_lease_hold_init(&hold, opt->lease, row.id); /* claimed a moment ago */
 	if (row.needs_attention) {
 		snprintf(err, errlen, row.needs_reconnect
 			 ? "%s/%s: needs reconnecting (see leadledger status): run leadledger "
@@ -504,6 +505,7 @@ enum ll_run_status ll_sync_integration(const struct ll_sync_context *ctx,
 		sr.ctx = ctx;
 		sr.opt = opt;
 		sr.host = &host;
+		sr.lease = &hold;
 		sr.map = (struct ll_pagemap){ &lp->desc, state, s,
 					      have_rules ? &rules : ctx->default_rules };
 		serr[0] = '\0';
