@@ -91,6 +91,18 @@ static void reap_local(void)
 		ll_notice("took over %d lease%s of a dead local process", n, n == 1 ? "" : "s");
 }
 
+/* A page may wait out the whole retry budget after a renewal that came
+ * up to an eighth of the lease late (schedule.h): a shorter lease lets
+ * another instance take a live run over (the advisory lock still keeps
+ * their pages apart). */
+static void warn_short_lease(const struct ll_config *cfg)
+{
+	if (cfg->lease_s <= cfg->http.retry_budget_s + cfg->lease_s / 8)
+		ll_warning("lease (%" PRId64 " s) is not longer than http.retry_budget (%" PRId64
+			   " s) plus an eighth of itself: a slow page may lose its lease to "
+			   "another instance", cfg->lease_s, cfg->http.retry_budget_s);
+}
+
 static int start(struct ll_snapshot **out)
 {
 	char err[1024];
@@ -110,6 +122,7 @@ static int start(struct ll_snapshot **out)
 	}
 	reap_local();
 	ll_token_warn_missing_keys(&ll_daemon.db, (*out)->app.keyring);
+	warn_short_lease(&(*out)->app.cfg);
 	return 0;
 }
 

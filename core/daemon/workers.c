@@ -36,7 +36,8 @@ static void run_claim(struct ll_db *db, struct ll_snapshot *s, const struct ll_c
 /* Each worker has its own database connection, reconnected with backoff. */
 void *ll_worker_main(void *arg)
 {
-	struct ll_db db = { NULL };
+	struct ll_db db = { NULL, 0 };
+	struct ll_known_set known = { NULL };
 	int64_t backoff_ms = 1000;
 	char err[512];
 
@@ -55,8 +56,8 @@ void *ll_worker_main(void *arg)
 			continue;
 		}
 		backoff_ms = 1000;
-		got = ll_schedule_claim_due(&db, &ll_daemon.lease, s->known.data, &claim, err,
-					    sizeof err);
+		got = ll_schedule_claim_due(&db, &ll_daemon.lease, s->known.data, &known, &claim,
+					    err, sizeof err);
 		if (got < 0)
 			ll_warning("worker: %s", err);
 		if (got <= 0) {
@@ -74,6 +75,7 @@ void *ll_worker_main(void *arg)
 		pthread_mutex_unlock(&ll_daemon.lock);
 		ll_snapshot_release(s);
 	}
+	ll_known_set_release(&known);
 	ll_db_release(&db);
 	return NULL;
 }

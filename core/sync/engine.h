@@ -55,7 +55,7 @@ struct ll_sync_options {
 	int force_full;
 	const volatile sig_atomic_t *stop;
 	const struct ll_sync_progress *progress; /* may be NULL */
-	const struct ll_lease *lease; /* renewed with every page; NULL: none */
+	const struct ll_lease *lease; /* held by the run, renewed as pages commit (schedule.h); NULL: none */
 };
 
 struct ll_sync_result {

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/timeutil.h"
+
 static void host_name(char *host, size_t len)
 {
 	snprintf(host, len, "localhost");
@@ -79,15 +81,53 @@ static int read_claim(PGresult *res, struct ll_claim *out)
 	return 1;
 }
 
-int ll_schedule_claim_due(struct ll_db *db, const struct ll_lease *l,
-			  const char *known, struct ll_claim *out, char *err,
+void ll_known_set_release(struct ll_known_set *ks)
+{
+	free(ks->loaded);
+	ks->loaded = NULL;
+}
+
+static int known_load(struct ll_db *db, const char *known, struct ll_known_set *ks, char *err,
+		      size_t errlen)
+{
+	const char *params[] = { known };
+	char *copy;
+
+	if ((db->session_objects & LL_DB_SESSION_KNOWN) && ks->loaded &&
+	    strcmp(ks->loaded, known) == 0)
+		return 0;
+	if (!(copy = strdup(known))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* ANALYZE: the planner then probes ll_known by key, row by row, in
+	 * the claim's next_run_at order. */
+	if (ll_db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS ll_known (key text PRIMARY KEY)",
+		       0, NULL, err, errlen) < 0 ||
+	    ll_db_exec(db, "TRUNCATE ll_known", 0, NULL, err, errlen) < 0 ||
+	    ll_db_exec(db, "INSERT INTO ll_known SELECT DISTINCT unnest($1::text[])", 1, params,
+		       err, errlen) < 0 ||
+	    ll_db_exec(db, "ANALYZE ll_known", 0, NULL, err, errlen) < 0) {
+		free(copy);
+		return -1;
+	}
+	free(ks->loaded);
+	ks->loaded = copy;
+	db->session_objects |= LL_DB_SESSION_KNOWN;
+	return 0;
+}
+
+int ll_schedule_claim_due(struct ll_db *db, const struct ll_lease *l, const char *known,
+			  struct ll_known_set *ks, struct ll_claim *out, char *err,
 			  size_t errlen)
 {
 	char secs[24];
-	const char *params[] = { l->owner, secs, known };
+	const char *params[] = { l->owner, secs };
 	PGresult *res;
 	int rc;
 
+	if (known_load(db, known, ks, err, errlen) < 0)
+		return -1;
 	snprintf(secs, sizeof secs, "%" PRId64, l->seconds);
 	res = ll_db_query(db,
 			  "UPDATE site_integrations i SET " TAKE_LEASE
@@ -95,10 +135,11 @@ int ll_schedule_claim_due(struct ll_db *db, const struct ll_lease *l,
 			  "  WHERE c.enabled AND NOT c.needs_attention AND s.plan = 'elite' "
 			  "  AND c.next_run_at <= now() "
 			  "  AND (c.lease_until IS NULL OR c.lease_until < now()) "
-			  "  AND c.site_id || '/' || c.provider = ANY($3::text[]) "
+			  "  AND EXISTS (SELECT 1 FROM ll_known k "
+			  "   WHERE k.key = c.site_id || '/' || c.provider) "
 			  "  ORDER BY c.next_run_at FOR UPDATE OF c SKIP LOCKED LIMIT 1) "
 			  CLAIM_RETURNING,
-			  3, params, err, errlen);
+			  2, params, err, errlen);
 	if (!res)
 		return -1;
 	rc = read_claim(res, out);
@@ -137,15 +178,25 @@ int ll_schedule_claim(struct ll_db *db, const struct ll_lease *l, const char *si
 	return rc;
 }
 
-int ll_schedule_renew(struct ll_db *db, const struct ll_lease *l,
-		      int64_t integration_id, char *err, size_t errlen)
+void ll_lease_hold_init(struct ll_lease_hold *h, const struct ll_lease *l,
+			int64_t integration_id)
+{
+	h->lease = l;
+	h->integration_id = integration_id;
+	h->renewed_ms = ll_monotonic_ms();
+}
+
+int ll_schedule_renew(struct ll_db *db, struct ll_lease_hold *h, char *err, size_t errlen)
 {
 	char id[24], secs[24];
-	const char *params[] = { id, l->owner, secs };
-	int64_t n;
+	const char *params[] = { id, NULL, secs };
+	int64_t n, now = ll_monotonic_ms();
 
-	snprintf(id, sizeof id, "%" PRId64, integration_id);
-	snprintf(secs, sizeof secs, "%" PRId64, l->seconds);
+	if (!h->lease || now - h->renewed_ms < h->lease->seconds * 1000 / 8)
+		return 0;
+	params[1] = h->lease->owner;
+	snprintf(id, sizeof id, "%" PRId64, h->integration_id);
+	snprintf(secs, sizeof secs, "%" PRId64, h->lease->seconds);
 	n = ll_db_exec_count(db,
 			     "UPDATE site_integrations SET lease_until = now() + make_interval(secs => $3::bigint) "
 			     "WHERE id = $1 AND lease_owner = $2", 3, params, err, errlen);
@@ -155,6 +206,7 @@ int ll_schedule_renew(struct ll_db *db, const struct ll_lease *l,
 		snprintf(err, errlen, "lease lost: another instance took this integration over");
 		return -1;
 	}
+	h->renewed_ms = now;
 	return 0;
 }
 

@@ -112,7 +112,7 @@ static int commit_batch(const struct ll_sweep *sw, struct json_object *found,
 	}
 	pthread_mutex_lock(sw->db_lock);
 	if (ll_db_begin(sw->db, err, errlen) < 0 || ll_checkpoint_lock(sw->db, sw->cp, err, errlen) < 0 ||
-	    (sw->lease && ll_schedule_renew(sw->db, sw->lease, sw->integration_id, err, errlen) < 0) ||
+	    ll_schedule_renew(sw->db, sw->lease, err, errlen) < 0 ||
 	    ll_store_upsert(sw->db, entity(sw), sw->integration_id, sw->cp->sweep_id, &mp.copy,
 			    mp.n_rows, &ins, &upd, err, errlen) < 0)
 		goto out;

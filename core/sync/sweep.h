@@ -41,7 +41,7 @@
 struct ll_sweep {
 	struct ll_db *db;
 	pthread_mutex_t *db_lock;     /* held around each transaction */
-	const struct ll_lease *lease; /* renewed with each batch; may be NULL */
+	struct ll_lease_hold *lease;  /* renewed with each batch (ll_schedule_renew) */
 	const struct ll_pagemap *map; /* provider, state, stream, rules */
 	const struct ll_checkpoint *cp;
 	int64_t integration_id;
