@@ -14,9 +14,7 @@
 	" (SELECT count(*) FROM customers x WHERE x.integration_id = i.id AND x.vanished_at IS NULL), " \
 	" (SELECT count(*) FROM estimates x WHERE x.integration_id = i.id AND x.vanished_at IS NULL), " \
 	" (SELECT count(*) FROM employees x WHERE x.integration_id = i.id AND x.vanished_at IS NULL), " \
-	" coalesce((SELECT r.status || coalesce(': ' || r.flag, '') FROM sync_runs r " \
-	"   WHERE r.integration_id = i.id AND r.stream = s.stream " \
-	"   ORDER BY r.started_at DESC, r.id DESC LIMIT 1), ''), " \
+	" coalesce(s.last_run, ''), " \
 	" greatest(0, extract(epoch FROM i.next_run_at - now()))::bigint, i.backoff_s, " \
 	" CASE WHEN i.lease_until > now() THEN i.lease_owner ELSE '' END, i.needs_reconnect " \
 	"FROM site_integrations i LEFT JOIN sync_state s ON s.integration_id = i.id " \
