@@ -20,6 +20,22 @@ daemons_stop() {
 }
 trap 'daemons_stop; cleanup' EXIT
 
+# wait_exit PID SECONDS: PID's exit status once it exits; if it is still
+# running after SECONDS, it is killed and the status is 124.  (A child
+# that exited stays a zombie until waited for, hence /proc.)
+wait_exit() {
+	local i
+	for i in $(seq 1 $(( $2 * 5 ))); do
+		case "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" in
+		Z | X | "") wait "$1" 2>/dev/null; return ;;
+		esac
+		sleep 0.2
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 124
+}
+
 # multi_config N INTERVAL PAGE_SIZE [top-level settings]: N elite sites s-01..
 multi_config() {
 	local n=$1 interval=$2 page=$3 extra=${4:-} i id blocks=""
@@ -110,10 +126,13 @@ sim_start "$WORK" --api-key-file "$(sim_key_file "$WORK" "$SIM_KEY")" --dataset 
 fresh_db kill 6 3600 50 "workers = 2; lease = 4;"
 daemon_start victim LEADLEDGER_FAULT=page_after_upsert:40
 VICTIM=$LAST_PID
-sleep 0.5
+# The victim holds work before the others start: else they may take every
+# site, it never reaches its fault point, and nothing is tested.
+wait_for 60 "SELECT count(*) > 0 FROM site_integrations WHERE lease_owner LIKE '%:$VICTIM:%'"
+ok $? "the instance to be killed claimed work first"
 daemon_start b
 daemon_start c
-wait "$VICTIM" 2>/dev/null
+wait_exit "$VICTIM" 120
 eq "$?" 137 "one instance killed by SIGKILL mid-page"
 wait_for 120 "SELECT count(*) = 24 FROM sync_state WHERE last_success_at IS NOT NULL AND run_mode IS NULL"
 ok $? "the other instances finish every stream of every site"
@@ -169,7 +188,7 @@ wait_for 60 "SELECT coalesce(cursor, '') ~ '^[0-9]+$' AND cursor::int > 5 FROM s
 ok $? "backfill under way"
 START=$(date +%s)
 kill -TERM "$TERM_PID"
-wait "$TERM_PID"
+wait_exit "$TERM_PID" 60
 eq "$?" 0 "SIGTERM: clean exit"
 le "$(( $(date +%s) - START ))" 10 "within the shutdown bound"
 PIDS=()
@@ -234,7 +253,7 @@ T2=$LAST_PID
 wait_for 60 "SELECT coalesce(cursor, '') ~ '^[0-9]+$' AND cursor::int > 1 FROM sync_state WHERE stream = 'employees' OR stream = 'customers' ORDER BY stream LIMIT 1"
 START=$(date +%s)
 kill -TERM "$T2"; sleep 0.3; kill -TERM "$T2"
-wait "$T2"
+wait_exit "$T2" 60
 eq "$?" 1 "a second SIGTERM exits at once (status 1)"
 le "$(( $(date +%s) - START ))" 2 "without waiting for the slow page"
 PIDS=()
