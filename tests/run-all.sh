@@ -52,14 +52,18 @@ grep -q 'Error [0-9]' "$LOGS/unit.log" && [ "$f" -eq 0 ] && f=1
 passed=$((passed + n)) failed=$((failed + f))
 fi
 
+# The slowest file takes about two minutes (ten under valgrind).
+TEST_TIMEOUT=${LL_TEST_TIMEOUT:-$([ "${LL_VALGRIND:-0}" = 1 ] && echo 2400 || echo 900)}
 echo "== integration tests (PostgreSQL $(psql -XAtc 'show server_version' postgres 2>/dev/null), simulator)"
 for t in "$LL_ROOT"/tests/integration/t_*.sh; do
 	name=$(basename "$t" .sh)
 	[ $# -gt 0 ] && case $ONLY in *" $name "*) ;; *) continue ;; esac
 	case " $SKIP " in *" $name "*) echo "skip $name (not under valgrind)"; continue ;; esac
 	start=$(date +%s)
-	bash "$t" >"$LOGS/$name.log" 2>&1
+	# A hung test fails by itself instead of holding up the run (and CI).
+	timeout --kill-after=10 "$TEST_TIMEOUT" bash "$t" >"$LOGS/$name.log" 2>&1
 	rc=$?
+	[ "$rc" -eq 124 ] && echo "not ok - $name did not finish within $TEST_TIMEOUT s" >>"$LOGS/$name.log"
 	n=$(grep -c '^ok ' "$LOGS/$name.log" || true)
 	f=$(grep -c '^not ok ' "$LOGS/$name.log" || true)
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
