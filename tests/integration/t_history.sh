@@ -35,6 +35,14 @@ eq "$(sql "SELECT interrupted || '/' || api_calls FROM sync_run_totals WHERE str
 	"$(( ${BEFORE%/*} + 1 ))/$(( ${BEFORE#*/} + 7 ))" "an interrupted run is counted once, with its requests"
 eq "$(sql "$TOTALS")" "$(sql "$RAW")" "... and the totals still equal the raw runs"
 
+# status reads each stream's latest run from sync_state (a trigger keeps
+# it, migration 10); the raw runs say what it must be.
+LATEST="SELECT string_agg(stream || '=' || last, ',' ORDER BY stream) FROM (
+  SELECT DISTINCT ON (stream) stream, status || coalesce(': ' || flag, '') last
+  FROM sync_runs ORDER BY stream, started_at DESC, id DESC) l"
+status_latest() { "${LL[@]}" status --format json | jq -r '[.[] | "\(.stream)=\(.last_run)"] | sort | join(",")'; }
+eq "$(status_latest)" "$(sql "$LATEST")" "status shows each stream's latest run, the interrupted one included"
+
 # Age every run past the retention: the next release prunes all but the
 # latest run of each stream; the totals only grow.
 STATUS_BEFORE=$("${LL[@]}" status --format json | jq -c '[.[] | {stream, last_run}]')
@@ -53,6 +61,7 @@ le "$(sql "SELECT count(*) FROM sync_runs")" 8 "what is left: the newest run of 
 eq "$(sql "SELECT sum(success) FROM sync_run_totals")" "$((SUCCESS_BEFORE + 4))" \
 	"the totals kept every pruned run and added this pass's four"
 eq "$(sql "SELECT count(*) FROM sync_runs r WHERE r.status = 'running'")" 0 "no run left running"
+eq "$(status_latest)" "$(sql "$LATEST")" "after the prune, status shows this pass's runs"
 
 # run_history_days is checked like every other setting.
 sed -i '1i run_history_days = 0;' "$CONF"
