@@ -226,17 +226,6 @@ int ll_checkpoint_page(struct ll_db *db, struct ll_checkpoint *cp, const char *n
 	return 0;
 }
 
-/* The run's counters alone, for a run that ends early. */
-static int write_counters(struct ll_db *db, const struct ll_checkpoint *cp,
-			  const struct ll_run_counters *c, char *err, size_t errlen)
-{
-	struct counter_params q;
-
-	counter_params(&q, cp->run_id, c);
-	return ll_db_exec(db, "UPDATE sync_runs SET " COUNTERS_SET " WHERE id = $1",
-			  COUNTER_PARAMS, q.p, err, errlen);
-}
-
 int ll_checkpoint_finish(struct ll_db *db, const struct ll_checkpoint *cp, int64_t overlap_s,
 			 const char *resume_cursor, int sweep_again,
 			 const struct ll_run_counters *c, const char *flag, char *err,
@@ -275,17 +264,19 @@ void ll_checkpoint_fail(struct ll_db *db, const struct ll_checkpoint *cp, const 
 			const char *error, const struct ll_run_counters *c,
 			const char *log_prefix)
 {
-	const char *r[] = { cp->run_id, status, error };
 	const char *s[] = { cp->iid, cp->stream, error };
+	struct counter_params q;
 	char err[512];
 
 	ll_db_rollback(db);
 	if (!cp->run_id[0])
 		return; /* the run never began: nothing to record */
+	counter_params(&q, cp->run_id, c);
+	q.p[13] = status;
+	q.p[14] = error;
 	if (ll_db_ensure(db, err, sizeof err) < 0 ||
-	    write_counters(db, cp, c, err, sizeof err) < 0 ||
-	    ll_db_exec(db, "UPDATE sync_runs SET status = $2, error = $3, finished_at = now() "
-		       "WHERE id = $1", 3, r, err, sizeof err) < 0 ||
+	    ll_db_exec(db, "UPDATE sync_runs SET " COUNTERS_SET ", status = $14, error = $15, "
+		       "finished_at = now() WHERE id = $1", 15, q.p, err, sizeof err) < 0 ||
 	    ll_db_exec(db, "UPDATE sync_state SET last_error = $3, updated_at = now() "
 		       "WHERE integration_id = $1 AND stream = $2", 3, s, err, sizeof err) < 0)
 		ll_log(LL_LOG_ERR, "%s: %s: cannot record the failure: %s", log_prefix,

@@ -108,6 +108,7 @@ static int known_load(struct ll_db *db, const char *known, struct ll_known_set *
 	    ll_db_exec(db, "INSERT INTO ll_known SELECT DISTINCT unnest($1::text[])", 1, params,
 		       err, errlen) < 0 ||
 	    ll_db_exec(db, "ANALYZE ll_known", 0, NULL, err, errlen) < 0) {
+		db->session_objects &= ~(unsigned)LL_DB_SESSION_KNOWN; /* half-loaded */
 		free(copy);
 		return -1;
 	}
