@@ -219,5 +219,8 @@ wait "$D1" "$D2"
 ge "$(daemon_runners)" 2 "both instances synced the site, taking turns"
 ge "$(stat refreshes)" $((BEFORE + 4)) "tokens rotated again and again between them"
 eq "$(stat refresh_refused)" 1 "no refresh token was spent twice across instances"
-eq "$("${LL[@]}" status --format json | jq -r '[.[] | select(.provider == "jobber")][0].state')" ok \
-	"still connected"
+# SIGTERM may catch a run mid-flight: "resumable" is connected too; a
+# refresh token spent twice would show as "reconnect".
+STATE=$("${LL[@]}" status --format json | jq -r '[.[] | select(.provider == "jobber")][0].state')
+[ "$STATE" = ok ] || [ "$STATE" = resumable ]
+ok $? "still connected (state $STATE: ok, or resumable after the SIGTERM)"
